@@ -1,0 +1,163 @@
+"""The ``course`` command: list, run, re-baseline and inspect the lessons."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+
+import nbformat
+from nbclient.exceptions import CellExecutionError
+from tqdm.auto import tqdm
+
+from tools.metrics import load_metrics, metrics_path
+from tools.notebooks import Lesson, budget_seconds, execute, read_source, select_lessons, write_reference
+from tools.runtime import runs_dir
+
+
+@dataclass
+class LessonResult:
+    lesson: str
+    status: str
+    seconds: float
+    budget_seconds: float
+    metrics: dict = field(default_factory=dict)
+    error: str = ""
+
+
+def _first_line(error: BaseException) -> str:
+    if isinstance(error, CellExecutionError):
+        # nbclient's message ends with the exception line; the cell source comes first.
+        lines = [l for l in str(error).splitlines() if l.strip()]
+        return lines[-1] if lines else type(error).__name__
+    return f"{type(error).__name__}: {error}"
+
+
+def _run_one(lesson: Lesson) -> tuple[LessonResult, nbformat.NotebookNode]:
+    metrics_file = metrics_path(lesson.name)
+    metrics_file.unlink(missing_ok=True)
+    notebook = read_source(lesson)
+    start = time.perf_counter()
+    status, error = "passed", ""
+    try:
+        execute(notebook, cwd=lesson.py.parent)
+    except CellExecutionError as exc:
+        status, error = "failed", _first_line(exc)
+    seconds = time.perf_counter() - start
+    result = LessonResult(lesson.name, status, round(seconds, 1), budget_seconds(notebook),
+                          load_metrics(lesson.name), error)
+    return result, notebook
+
+
+def _format_metrics(metrics: dict) -> str:
+    parts = []
+    for name, value in metrics.items():
+        parts.append(f"{name}={value:.4g}" if isinstance(value, float) else f"{name}={value}")
+    return ", ".join(parts)
+
+
+def _print_table(results: list[LessonResult]) -> None:
+    header = f"{'lesson':<28} {'status':<7} {'seconds':>8} {'budget':>7}  metrics"
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        over = " (over)" if r.seconds > r.budget_seconds else ""
+        print(f"{r.lesson:<28} {r.status:<7} {r.seconds:>8.1f} {r.budget_seconds:>7g}  "
+              f"{_format_metrics(r.metrics)}{over}")
+        if r.error:
+            print(f"{'':<28} {r.error}")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    for lesson in select_lessons(args.lessons):
+        title = next((c.source.splitlines()[0].lstrip("# ") for c in read_source(lesson).cells
+                      if c.cell_type == "markdown"), "")
+        print(f"{lesson.name:<28} {title}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    lessons = select_lessons(args.lessons)
+    executed_dir = runs_dir("executed")
+    results = []
+    with tqdm(lessons, desc="lessons", unit="lesson", file=sys.stderr) as bar:
+        for lesson in bar:
+            bar.set_postfix_str(lesson.name)
+            result, notebook = _run_one(lesson)
+            nbformat.write(notebook, executed_dir / lesson.ipynb.name)
+            results.append(result)
+            bar.write(f"{lesson.name}: {result.status} in {result.seconds:.1f} s", file=sys.stderr)
+    summary = {"lessons": [asdict(r) for r in results]}
+    summary_file = runs_dir() / "summary.json"
+    summary_file.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    _print_table(results)
+    print(f"\nexecuted notebooks: {executed_dir}\nsummary: {summary_file}")
+    return 0 if all(r.status == "passed" for r in results) else 1
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    lessons = select_lessons(args.lessons)
+    failed = []
+    for lesson in tqdm(lessons, desc="re-baselining", unit="lesson", file=sys.stderr):
+        result, notebook = _run_one(lesson)
+        if result.status != "passed":
+            failed.append(f"{lesson.name}: {result.error}")
+            continue
+        write_reference(lesson, notebook)
+        print(f"{lesson.ipynb.relative_to(lesson.py.parent.parent)} stored ({result.seconds:.1f} s)")
+    for line in failed:
+        print(f"course: not stored, {line}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_tensorboard(args: argparse.Namespace) -> int:
+    executable = shutil.which("tensorboard")
+    if executable is None:
+        raise FileNotFoundError("tensorboard is not installed in this environment; run `make .venv`")
+    logdir = runs_dir()
+    print(f"TensorBoard on http://127.0.0.1:{args.port} reading {logdir} (Ctrl+C stops it)")
+    return subprocess.call([executable, "--logdir", str(logdir), "--host", "127.0.0.1",
+                            "--port", str(args.port)])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="course", description="Hello PyTorch: run and maintain the lessons.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    lessons_help = "lesson numbers or names (default: all), e.g. 02 or 02_autograd"
+
+    listing = commands.add_parser("list", help="list the lessons")
+    listing.add_argument("lessons", nargs="*", help=lessons_help)
+    listing.set_defaults(handler=cmd_list)
+
+    run = commands.add_parser("run", help="execute lessons headless and print a summary table")
+    run.add_argument("lessons", nargs="*", help=lessons_help)
+    run.set_defaults(handler=cmd_run)
+
+    baseline = commands.add_parser("baseline", help="re-execute lessons and store their reference outputs")
+    baseline.add_argument("lessons", nargs="*", help=lessons_help)
+    baseline.set_defaults(handler=cmd_baseline)
+
+    board = commands.add_parser("tensorboard", help="start TensorBoard on runs/, bound to 127.0.0.1")
+    board.add_argument("--port", type=int, default=6006)
+    board.set_defaults(handler=cmd_tensorboard)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (LookupError, FileNotFoundError, ValueError) as error:
+        print(f"course: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("course: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Record a lesson's key results to ``runs/metrics/<lesson>.json`` for the course summary."""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+from pathlib import Path
+
+import torch
+
+from tools.runtime import runs_dir
+
+
+def metrics_path(lesson: str) -> Path:
+    """Where ``lesson``'s metrics are stored."""
+    if not lesson or "/" in lesson or "\\" in lesson:
+        raise ValueError(f"lesson must be a lesson name such as '02_autograd', got {lesson!r}")
+    return runs_dir("metrics") / f"{lesson}.json"
+
+
+def record_metrics(lesson: str, **metrics: float | int | str | bool) -> dict:
+    """Merge ``metrics`` into the lesson's metrics file and return everything recorded so far.
+
+    Values must be numbers, strings or booleans; tensors should be turned into numbers
+    first (``loss.item()``).
+    """
+    for name, value in metrics.items():
+        if not isinstance(value, (numbers.Real, str)) or isinstance(value, torch.Tensor):
+            raise TypeError(
+                f"metric {name!r} must be a number, string or bool, got {type(value).__name__}"
+                " (use .item() on a tensor)"
+            )
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"metric {name!r} is {value}, which cannot be recorded")
+    path = metrics_path(lesson)
+    recorded = load_metrics(lesson)
+    recorded.update({name: _plain(value) for name, value in metrics.items()})
+    path.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return recorded
+
+
+def _plain(value: float | int | str | bool) -> float | int | str | bool:
+    """NumPy scalars become the matching built-in type so JSON can hold them."""
+    if isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    return float(value)
+
+
+def load_metrics(lesson: str) -> dict:
+    """The metrics recorded for ``lesson`` (empty if none yet)."""
+    path = metrics_path(lesson)
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))

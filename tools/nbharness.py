@@ -1,0 +1,135 @@
+"""pytest plugin that makes nbval a strict regression harness for the lessons.
+
+Loaded automatically (entry point ``pytest11``); it acts only on notebooks that nbval
+collects. For each notebook it adds a ``harness`` item that fails when the paired ``.py``
+and ``.ipynb`` differ, when a code cell has no stored output (nbval would silently skip
+comparing it), when fewer than 60% of code cells are compared, or when the notebook claims
+a time budget the lesson plan does not allow. It fails the first cell at which the lesson's
+running time passes its budget, stops comparing stderr (progress bars, warnings), and points
+nbval at the course's sanitizer file.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tools.notebooks import DEFAULT_BUDGET_SECONDS, LESSON_NAME, Lesson, budget_seconds, sync_problem
+from tools.runtime import project_root
+
+SANITIZE_FILE = project_root() / "tests" / "nbval_sanitize.cfg"
+MIN_COMPARED_SHARE = 0.6
+# Budgets above the default that the lesson plan allows, by lesson number.
+ALLOWED_BUDGETS = {"20": 120}
+_SKIP_TAGS = {"nbval-skip"}
+_IGNORE_TAGS = {"nbval-ignore-output", "nbval-skip"}
+_IGNORE_MARKERS = ("# NBVAL_IGNORE_OUTPUT", "# NBVAL_SKIP")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not (getattr(config.option, "nbval", False) or getattr(config.option, "nbval_lax", False)):
+        return
+    # With --nbval-current-env the kernels inherit this environment.
+    os.environ.pop("MPLBACKEND", None)
+    os.environ["PYTHONHASHSEED"] = "0"
+    if getattr(config.option, "nbval_sanitize_with", None) is None:
+        config.option.nbval_sanitize_with = str(SANITIZE_FILE)
+
+
+def _tags(cell: nbformat.NotebookNode) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def _is_ignored(cell: nbformat.NotebookNode) -> bool:
+    return bool(_tags(cell) & _IGNORE_TAGS) or any(m in cell.source for m in _IGNORE_MARKERS)
+
+
+def notebook_problems(ipynb: Path) -> list[str]:
+    """Everything that makes ``ipynb`` unfit as a reference notebook (empty when fit)."""
+    notebook = nbformat.read(ipynb, as_version=4)
+    problems = []
+    py = ipynb.with_suffix(".py")
+    if py.exists():
+        problem = sync_problem(Lesson(py))
+        if problem:
+            problems.append(problem)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    unrun = [i for i, c in enumerate(code) if c.execution_count is None and not _tags(c) & _SKIP_TAGS]
+    if unrun:
+        problems.append(
+            f"code cells {unrun} have no stored execution (nbval would not compare them); "
+            "re-baseline the lesson"
+        )
+    if code:
+        compared = sum(not _is_ignored(c) for c in code)
+        if compared / len(code) < MIN_COMPARED_SHARE:
+            problems.append(
+                f"only {compared} of {len(code)} code cells are compared "
+                f"(at least {MIN_COMPARED_SHARE:.0%} must be); check outcomes in compared cells"
+            )
+    budget = budget_seconds(notebook)
+    match = LESSON_NAME.match(ipynb.stem)
+    allowed = ALLOWED_BUDGETS.get(match.group(1) if match else "", DEFAULT_BUDGET_SECONDS)
+    if budget > allowed:
+        problems.append(f"declares a budget of {budget:g} s but the lesson plan allows {allowed:g} s")
+    return problems
+
+
+class HarnessCheck(pytest.Item):
+    """The whole-notebook checks, run before the notebook's first cell."""
+
+    def runtest(self) -> None:
+        problems = notebook_problems(Path(self.path))
+        if problems:
+            raise HarnessError("\n".join(f"- {p}" for p in problems))
+
+    def repr_failure(self, excinfo, style=None):  # noqa: ANN001 - pytest's signature
+        if isinstance(excinfo.value, HarnessError):
+            return f"{self.path.name} is not a valid reference notebook:\n{excinfo.value}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):  # noqa: ANN201 - pytest's signature
+        return self.path, 0, f"{self.path.name}::harness"
+
+
+class HarnessError(Exception):
+    """A reference notebook breaks a harness rule."""
+
+
+def _watch_budget(cell: pytest.Item, budget: float, started: dict) -> None:
+    """Make ``cell`` fail when the notebook's cells so far have run longer than ``budget``."""
+    run_cell = cell.runtest
+
+    def runtest() -> None:
+        start = started.setdefault("at", time.monotonic())
+        run_cell()
+        elapsed = time.monotonic() - start
+        if elapsed > budget and not started.get("reported"):
+            started["reported"] = True
+            pytest.fail(
+                f"{cell.path.name} has run {elapsed:.1f} s by this cell, over its budget of "
+                f"{budget:g} s; make the lesson faster (smaller data, fewer epochs)",
+                pytrace=False,
+            )
+
+    cell.runtest = runtest
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    by_notebook: dict = {}
+    for item in items:
+        if type(item).__name__ == "IPyNbCell":
+            by_notebook.setdefault(item.parent, []).append(item)
+    for notebook_file, cells in by_notebook.items():
+        notebook_file.skip_compare = tuple(notebook_file.skip_compare) + ("stderr",)
+        budget = budget_seconds(nbformat.read(notebook_file.path, as_version=4))
+        started: dict = {}
+        for cell in cells:
+            _watch_budget(cell, budget, started)
+        check = HarnessCheck.from_parent(notebook_file, name="harness")
+        items.insert(items.index(cells[0]), check)

@@ -1,0 +1,130 @@
+"""Find, execute and store lessons: the machinery behind ``course run`` and ``course baseline``."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+
+from tools.runtime import project_root
+
+LESSON_NAME = re.compile(r"^(\d{2})_[a-z0-9_]+$")
+DEFAULT_BUDGET_SECONDS = 60
+CELL_TIMEOUT_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One lesson: its source ``.py`` and the paired ``.ipynb`` holding reference outputs."""
+
+    py: Path
+
+    @property
+    def name(self) -> str:
+        return self.py.stem
+
+    @property
+    def number(self) -> str:
+        return self.name[:2]
+
+    @property
+    def ipynb(self) -> Path:
+        return self.py.with_suffix(".ipynb")
+
+
+def lessons_dir() -> Path:
+    return project_root() / "lessons"
+
+
+def all_lessons() -> list[Lesson]:
+    """Every ``lessons/NN_topic.py``, in lesson order."""
+    return [Lesson(p) for p in sorted(lessons_dir().glob("*.py")) if LESSON_NAME.match(p.stem)]
+
+
+def select_lessons(wanted: list[str]) -> list[Lesson]:
+    """Lessons matching ``wanted`` numbers or names (``"02"``, ``"2"``, ``"02_autograd"``); all if empty."""
+    lessons = all_lessons()
+    if not wanted:
+        return lessons
+    chosen = []
+    for key in wanted:
+        key = key.removesuffix(".py").removesuffix(".ipynb").split("/")[-1]
+        number = key.zfill(2) if key.isdigit() else key[:2]
+        found = [l for l in lessons if l.name == key or (key.isdigit() and l.number == number)]
+        if not found:
+            known = ", ".join(l.name for l in lessons) or "none"
+            raise LookupError(f"no lesson {key!r}; lessons are: {known}")
+        chosen.extend(l for l in found if l not in chosen)
+    return chosen
+
+
+def read_source(lesson: Lesson) -> nbformat.NotebookNode:
+    """The lesson's notebook as written in its ``.py`` (no outputs)."""
+    return jupytext.read(lesson.py)
+
+
+def budget_seconds(notebook: nbformat.NotebookNode) -> float:
+    """The lesson's time budget: ``course.budget_seconds`` in its metadata, else 60 s."""
+    return float(notebook.metadata.get("course", {}).get("budget_seconds", DEFAULT_BUDGET_SECONDS))
+
+
+def kernel_environment() -> dict[str, str]:
+    """The environment lessons run in: inline figures, and stable hashing."""
+    env = dict(os.environ)
+    env.pop("MPLBACKEND", None)  # Agg here would silence inline figures
+    env["PYTHONHASHSEED"] = "0"
+    return env
+
+
+def execute(notebook: nbformat.NotebookNode, cwd: Path, timeout: int = CELL_TIMEOUT_SECONDS) -> nbformat.NotebookNode:
+    """Run every cell in a fresh kernel started in ``cwd``; stops at the first unexpected error.
+
+    Cells tagged ``raises-exception`` may raise; their error is kept as output.
+    """
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(cwd)}},
+        record_timing=False,
+    )
+    client.execute(env=kernel_environment())
+    return strip_run_noise(notebook)
+
+
+def strip_run_noise(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop what differs between runs but means nothing: interpreter versions, widget state."""
+    notebook.metadata.pop("language_info", None)
+    notebook.metadata.pop("widgets", None)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+    return notebook
+
+
+def write_reference(lesson: Lesson, executed: nbformat.NotebookNode) -> None:
+    """Store ``executed`` as the lesson's paired ``.ipynb``."""
+    jupytext.write(executed, lesson.ipynb, fmt="ipynb")
+
+
+def as_percent_script(notebook: nbformat.NotebookNode) -> str:
+    """The notebook rendered as the jupytext percent script it pairs with."""
+    return jupytext.writes(notebook, fmt="py:percent")
+
+
+def sync_problem(lesson: Lesson) -> str | None:
+    """Why the ``.py`` and ``.ipynb`` disagree, or ``None`` when they are in sync."""
+    if not lesson.ipynb.exists():
+        return f"{lesson.ipynb.name} is missing: run `course baseline {lesson.number}`"
+    source = as_percent_script(read_source(lesson))
+    stored = as_percent_script(jupytext.read(lesson.ipynb))
+    if source == stored:
+        return None
+    return (
+        f"{lesson.py.name} and {lesson.ipynb.name} differ: the .py was edited after the last "
+        f"re-baseline; run `course baseline {lesson.number}`"
+    )
