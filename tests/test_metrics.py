@@ -1,0 +1,37 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from tools.metrics import load_metrics, metrics_path, record_metrics
+
+
+def test_record_merges_and_writes_json(isolated_runs_dir):
+    record_metrics("09_train_lenet", accuracy=0.98)
+    merged = record_metrics("09_train_lenet", epochs=np.int64(5), loss=np.float32(0.25), note="ok")
+    assert merged == {"accuracy": 0.98, "epochs": 5, "loss": 0.25, "note": "ok"}
+    stored = json.loads((isolated_runs_dir / "metrics" / "09_train_lenet.json").read_text())
+    assert stored == merged and type(stored["epochs"]) is int
+    assert load_metrics("09_train_lenet") == merged
+
+
+def test_load_missing_is_empty():
+    assert load_metrics("99_nothing") == {}
+
+
+def test_tensor_value_is_rejected_with_hint():
+    with pytest.raises(TypeError, match=r"\.item\(\)"):
+        record_metrics("02_autograd", w=torch.tensor(2.0))
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_non_finite_is_rejected(value):
+    with pytest.raises(ValueError, match="cannot be recorded"):
+        record_metrics("02_autograd", loss=value)
+
+
+@pytest.mark.parametrize("name", ["", "a/b", "..\\x"])
+def test_bad_lesson_name(name):
+    with pytest.raises(ValueError, match="lesson name"):
+        metrics_path(name)
