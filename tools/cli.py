@@ -14,6 +14,7 @@ import nbformat
 from nbclient.exceptions import CellExecutionError
 from tqdm.auto import tqdm
 
+from tools.datasets import DATASETS, build_dataset, verify_dataset, write_manifest
 from tools.metrics import load_metrics, metrics_path
 from tools.notebooks import Lesson, budget_seconds, execute, read_source, select_lessons, write_reference
 from tools.runtime import runs_dir
@@ -114,6 +115,36 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_data(args: argparse.Namespace) -> int:
+    names = args.sets or list(DATASETS)
+    for name in names:
+        if name not in DATASETS:
+            raise LookupError(f"no dataset {name!r}; datasets are: {', '.join(DATASETS)}")
+    if args.verify:
+        problems = [p for name in names for p in verify_dataset(name)]
+        for problem in problems:
+            print(f"course: {problem}", file=sys.stderr)
+        if problems:
+            rebuild = " ".join(["course data", *args.sets])
+            print(f"course: {len(problems)} problem(s); rebuild with `{rebuild}`", file=sys.stderr)
+            return 1
+        print(f"verified: {', '.join(names)}")
+        return 0
+    with tqdm(names, desc="building data", unit="set", file=sys.stderr) as bar:
+        for name in bar:
+            bar.set_postfix_str(name)
+            start = time.perf_counter()
+            folder = build_dataset(name)
+            if args.write_manifests:
+                write_manifest(name)
+            bar.write(f"{name}: {DATASETS[name].description} -> {folder} ({time.perf_counter() - start:.1f} s)",
+                      file=sys.stderr)
+    problems = [p for name in names for p in verify_dataset(name)]
+    for problem in problems:
+        print(f"course: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
 def cmd_tensorboard(args: argparse.Namespace) -> int:
     executable = shutil.which("tensorboard")
     if executable is None:
@@ -140,6 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
     baseline = commands.add_parser("baseline", help="re-execute lessons and store their reference outputs")
     baseline.add_argument("lessons", nargs="*", help=lessons_help)
     baseline.set_defaults(handler=cmd_baseline)
+
+    data = commands.add_parser("data", help="build the offline datasets under data/ (or --verify them)")
+    data.add_argument("sets", nargs="*", help=f"datasets (default: all): {', '.join(DATASETS)}")
+    data.add_argument("--verify", action="store_true", help="check every file against the manifest; build nothing")
+    data.add_argument("--write-manifests", action="store_true",
+                      help="maintainers: record the fresh build as the new manifests")
+    data.set_defaults(handler=cmd_data)
 
     board = commands.add_parser("tensorboard", help="start TensorBoard on runs/, bound to 127.0.0.1")
     board.add_argument("--port", type=int, default=6006)
