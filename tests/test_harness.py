@@ -36,6 +36,9 @@ import time
 print("answer:", 6 * 7)
 
 # %%
+"a trailing semicolon hides this value, under nbval as in Jupyter";
+
+# %%
 print("noise on stderr:", random.random(), file=sys.stderr)
 print("stdout is stable")
 
@@ -90,7 +93,7 @@ def _edit_stored(lesson: Lesson, edit) -> None:
 def test_untouched_lesson_passes_and_ignores_stderr(demo):
     result = _nbval(demo.ipynb)
     assert result.returncode == 0, result.stdout
-    assert "5 passed" in result.stdout  # 4 cells and the harness item
+    assert "6 passed" in result.stdout  # 5 cells and the harness item
 
 
 def test_changed_printed_value_fails(demo):
@@ -113,13 +116,13 @@ def test_unsynced_py_fails(demo):
 
 def test_unexecuted_cell_fails(demo):
     def unrun(code, _):
-        code[1]["execution_count"] = None
-        code[1]["outputs"] = []
+        code[2]["execution_count"] = None
+        code[2]["outputs"] = []
 
     _edit_stored(demo, unrun)
     result = _nbval(demo.ipynb)
     assert result.returncode == 1
-    assert "code cells [1] have no stored execution" in result.stdout
+    assert "code cells [2] have no stored execution" in result.stdout
 
 
 def test_over_budget_lesson_fails(tmp_path):
@@ -135,12 +138,12 @@ def test_over_budget_lesson_fails(tmp_path):
 
 def test_mostly_ignored_lesson_fails(demo):
     def ignore_most(code, _):
-        for cell in code[:3]:
+        for cell in code[:4]:
             cell["metadata"]["tags"] = ["nbval-ignore-output"]
 
     _edit_stored(demo, ignore_most)
     problems = notebook_problems(demo.ipynb)
-    assert any("only 1 of 4 code cells are compared" in p for p in problems)
+    assert any("only 1 of 5 code cells are compared" in p for p in problems)
 
 
 def test_budget_above_the_plan_is_refused(demo):

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 import nbformat
 from nbclient.exceptions import CellExecutionError
-from tqdm.auto import tqdm
+from tools.progress import tqdm
 
 from tools.datasets import DATASETS, build_dataset, verify_dataset, write_manifest
 from tools.metrics import load_metrics, metrics_path

@@ -74,7 +74,7 @@ def _require(module: str) -> ModuleType:
     if installed != wanted:
         raise RuntimeError(
             f"{distribution} {installed} is installed, but the names dataset is built from "
-            f"{pin} (its name lists change between releases): pip install '{pin}'"
+            f"{pin} (its data changes between releases): pip install '{pin}'"
         )
     return imported
 

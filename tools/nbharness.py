@@ -5,8 +5,9 @@ collects. For each notebook it adds a ``harness`` item that fails when the paire
 and ``.ipynb`` differ, when a code cell has no stored output (nbval would silently skip
 comparing it), when fewer than 60% of code cells are compared, or when the notebook claims
 a time budget the lesson plan does not allow. It fails the first cell at which the lesson's
-running time passes its budget, stops comparing stderr (progress bars, warnings), and points
-nbval at the course's sanitizer file.
+running time passes its budget, stops comparing stderr (progress bars, warnings), points
+nbval at the course's sanitizer file, and runs cells the way Jupyter does (see
+:func:`_execute_like_jupyter`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,27 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["PYTHONHASHSEED"] = "0"
     if getattr(config.option, "nbval_sanitize_with", None) is None:
         config.option.nbval_sanitize_with = str(SANITIZE_FILE)
+    _execute_like_jupyter()
+
+
+def _execute_like_jupyter() -> None:
+    """Make nbval run cells with ``store_history=True``, as Jupyter and nbclient do.
+
+    nbval sends ``store_history=False``; IPython then cannot see a cell's trailing ``;``, so a
+    figure cell ending in ``ax.legend();`` prints a ``Legend`` repr under nbval that the
+    re-baselined notebook does not hold.
+    """
+    from nbval.kernel import RunningKernel
+
+    if getattr(RunningKernel.execute_cell_input, "_course_patched", False):
+        return
+
+    def execute_cell_input(self, cell_input, allow_stdin=None):  # noqa: ANN001 - nbval's signature
+        return self.kc.execute(cell_input, silent=False, store_history=True,
+                               allow_stdin=allow_stdin, stop_on_error=False)
+
+    execute_cell_input._course_patched = True
+    RunningKernel.execute_cell_input = execute_cell_input
 
 
 def _tags(cell: nbformat.NotebookNode) -> set[str]:
