@@ -129,3 +129,18 @@ def test_stratified_split_is_disjoint_balanced_and_seeded():
 def test_stratified_split_rejects_bad_fractions(fractions):
     with pytest.raises(ValueError, match="summing to 1"):
         stratified_split([0, 1], fractions)
+
+
+def test_cached_dataset_and_transformed_subset(data_home):
+    source = ClassFolderDataset(ensure_dataset("faces"), transform=T.ToTensor())
+    cached = datasets.CachedDataset(source)
+    assert len(cached) == 200 and cached.images.shape == (200, 1, 25, 25)
+    assert cached.targets == source.targets
+    image, label = cached[150]
+    assert label == source[150][1] and image.equal(source[150][0])
+    flipped = datasets.TransformedSubset(cached, [3, 150], transform=T.RandomHorizontalFlip(p=1.0))
+    assert len(flipped) == 2 and flipped[0][0].equal(source[3][0].flip(-1)) and flipped[1][1] == label
+    with pytest.raises(TypeError, match="ToTensor"):
+        datasets.CachedDataset(ClassFolderDataset(ensure_dataset("faces")))
+    with pytest.raises(IndexError, match=r"0\.\.199"):
+        datasets.TransformedSubset(cached, [0, 200])

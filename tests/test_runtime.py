@@ -19,8 +19,10 @@ def test_set_seed_repeats_python_numpy_and_torch_draws():
 def test_set_seed_sets_cudnn_flags():
     set_seed(0, deterministic=True)
     assert torch.backends.cudnn.deterministic and not torch.backends.cudnn.benchmark
+    assert not torch.backends.cudnn.allow_tf32
     set_seed(0, deterministic=False)
     assert not torch.backends.cudnn.deterministic and torch.backends.cudnn.benchmark
+    assert torch.backends.cudnn.allow_tf32
     set_seed(0)
 
 

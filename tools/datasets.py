@@ -266,3 +266,50 @@ def stratified_split(
         parts["valid"] += members[n_train:n_train + n_valid]
         parts["test"] += members[n_train + n_valid:]
     return {name: sorted(indices) for name, indices in parts.items()}
+
+
+class CachedDataset(Dataset):
+    """Every item of ``dataset`` decoded once and kept in memory as a tensor.
+
+    Decoding thousands of PNG files every epoch costs more than training a small network on
+    them. ``dataset`` must return ``(tensor, label)`` through a deterministic transform (such
+    as ``ToTensor``); put random augmentation in a :class:`TransformedSubset` on top, where it
+    draws anew on every access.
+    """
+
+    def __init__(self, dataset: Dataset) -> None:
+        if len(dataset) == 0:
+            raise ValueError("cannot cache an empty dataset")
+        images, labels = zip(*(dataset[i] for i in range(len(dataset))))
+        if not isinstance(images[0], torch.Tensor):
+            raise TypeError("the dataset must return tensors; give it a transform ending in ToTensor()")
+        self.images = torch.stack(images)
+        self.targets = list(labels)
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        return self.images[index], self.targets[index]
+
+
+class TransformedSubset(Dataset):
+    """The items of ``dataset`` at ``indices``, each passed through ``transform``.
+
+    Lets one dataset serve a training part with random augmentation and validation and test
+    parts without it.
+    """
+
+    def __init__(self, dataset: Dataset, indices: Sequence[int], transform: Callable | None = None) -> None:
+        if len(indices) and not 0 <= min(indices) <= max(indices) < len(dataset):
+            raise IndexError(f"indices must lie in 0..{len(dataset) - 1}")
+        self.dataset = dataset
+        self.indices = list(indices)
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index: int) -> tuple[object, int]:
+        image, label = self.dataset[self.indices[index]]
+        return (self.transform(image) if self.transform else image), label

@@ -19,7 +19,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools.notebooks import DEFAULT_BUDGET_SECONDS, LESSON_NAME, Lesson, budget_seconds, sync_problem
+from tools.notebooks import (
+    DEFAULT_BUDGET_SECONDS,
+    KERNEL_SETTINGS,
+    LESSON_NAME,
+    Lesson,
+    budget_seconds,
+    sync_problem,
+)
 from tools.runtime import project_root
 
 SANITIZE_FILE = project_root() / "tests" / "nbval_sanitize.cfg"
@@ -34,9 +41,9 @@ _IGNORE_MARKERS = ("# NBVAL_IGNORE_OUTPUT", "# NBVAL_SKIP")
 def pytest_configure(config: pytest.Config) -> None:
     if not (getattr(config.option, "nbval", False) or getattr(config.option, "nbval_lax", False)):
         return
-    # With --nbval-current-env the kernels inherit this environment.
+    # With --nbval-current-env the kernels inherit this environment: the same as re-baselining.
     os.environ.pop("MPLBACKEND", None)
-    os.environ["PYTHONHASHSEED"] = "0"
+    os.environ.update(KERNEL_SETTINGS)
     if getattr(config.option, "nbval_sanitize_with", None) is None:
         config.option.nbval_sanitize_with = str(SANITIZE_FILE)
     _execute_like_jupyter()

@@ -73,11 +73,20 @@ def budget_seconds(notebook: nbformat.NotebookNode) -> float:
     return float(notebook.metadata.get("course", {}).get("budget_seconds", DEFAULT_BUDGET_SECONDS))
 
 
+KERNEL_SETTINGS = {
+    "PYTHONHASHSEED": "0",
+    # One math thread per kernel: lessons run two at a time on two cores, and oversubscribed
+    # threads made training up to eight times slower. Also keeps float reductions in one order.
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
 def kernel_environment() -> dict[str, str]:
-    """The environment lessons run in: inline figures, and stable hashing."""
+    """The environment lessons run in (re-baseline, ``course run`` and the tests alike)."""
     env = dict(os.environ)
     env.pop("MPLBACKEND", None)  # Agg here would silence inline figures
-    env["PYTHONHASHSEED"] = "0"
+    env.update(KERNEL_SETTINGS)
     return env
 
 

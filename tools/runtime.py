@@ -35,8 +35,10 @@ def set_seed(seed: int = 0, deterministic: bool = True) -> None:
     """Seed Python, NumPy and torch (CPU and every CUDA device) with ``seed``.
 
     With ``deterministic=True`` cuDNN is told to pick deterministic algorithms
-    (``cudnn.deterministic = True``) and not to benchmark for the fastest one
-    (``cudnn.benchmark = False``): slower on a GPU, but the same result every run.
+    (``cudnn.deterministic = True``), not to benchmark for the fastest one
+    (``cudnn.benchmark = False``) and not to round convolutions to TF32
+    (``cudnn.allow_tf32 = False``): slower on a GPU, but the same result every run and
+    GPU results within float32 rounding of the CPU's.
     """
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise TypeError(f"set_seed expects an int seed, got {type(seed).__name__}")
@@ -46,6 +48,7 @@ def set_seed(seed: int = 0, deterministic: bool = True) -> None:
     torch.cuda.manual_seed_all(seed)
     torch.backends.cudnn.deterministic = deterministic
     torch.backends.cudnn.benchmark = not deterministic
+    torch.backends.cudnn.allow_tf32 = not deterministic
 
 
 def get_device(choice: str | None = None) -> torch.device:
