@@ -1,0 +1,648 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 08 · Weight initialisation: keeping the signal alive through 100 layers
+#
+# **What you will learn**
+#
+# - why, with badly scaled weights, the size of the activations grows (or shrinks) by the same
+#   factor at every layer, until it overflows to `inf`/`nan` or fades to nothing;
+# - the **variance rule** `Var(z) = n · Var(w) · Var(x)` and what it says the weights' scale must
+#   be;
+# - **Xavier** initialisation for sigmoid/tanh networks, **Kaiming** initialisation for ReLU
+#   networks, and the role of `nn.init.calculate_gain`;
+# - the whole `nn.init` menu: uniform, normal, constant, eye, dirac, Xavier, Kaiming, orthogonal,
+#   sparse, each with a property you can check;
+# - an honest limit: even the right initialisation only controls the *average* behaviour, and
+#   a single deep ReLU network still drifts.
+#
+# **Target:** with the right initialisation, the standard deviation of the signal stays within
+# **[0.5, 2]** across all 100 layers of a deep network, while the naive initialisation leaves that
+# range.
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+import torch
+from torch import nn
+
+from tools import check_exercise, get_device, record_metrics, set_seed, use_course_style
+from tools.models import LeNet2
+
+set_seed(0)
+DEVICE = get_device()
+torch.set_printoptions(precision=4, sci_mode=False)
+use_course_style()
+
+# %% [markdown]
+# ## A deep network to experiment with
+#
+# We build the simplest deep network there is: 100 `nn.Linear(256, 256)` layers, no biases, the
+# same activation after each. Its `forward` records the **standard deviation of every linear
+# layer's output** (the value that then goes into the activation) in `self.stds`, and stops
+# early if the numbers overflow to `inf` or `nan`.
+#
+# The std is measured in float64 (`x.double().std()`), so that the measurement itself cannot
+# overflow, even when the network runs in float32.
+#
+# `make_stack` fills every weight with an initialisation function `init(weight, generator)`.
+# The weights are drawn on the CPU from a seeded generator and only then moved to `DEVICE`, so
+# every machine builds exactly the same network.
+
+# %%
+WIDTH, DEPTH = 256, 100
+
+
+class DeepMLP(nn.Module):
+    """`depth` bias-free Linear(width, width) layers, each followed by `activation`."""
+
+    def __init__(self, activation: nn.Module | None = None, width: int = WIDTH, depth: int = DEPTH):
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Linear(width, width, bias=False) for _ in range(depth))
+        self.activation = activation if activation is not None else nn.Identity()
+        self.stds: list[float] = []
+        self.blew_up_at: int | None = None  # first layer whose output holds inf or nan
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.stds, self.blew_up_at = [], None
+        for number, layer in enumerate(self.layers, start=1):
+            x = layer(x)
+            if not torch.isfinite(x).all():
+                self.blew_up_at = number
+                break
+            self.stds.append(x.double().std().item())
+            x = self.activation(x)
+        return x
+
+
+def make_stack(init, activation=None, seed=1, dtype=torch.float64) -> DeepMLP:
+    """A DeepMLP whose weights are filled by `init(weight, generator)`, on DEVICE in `dtype`."""
+    model = DeepMLP(activation)
+    generator = torch.Generator().manual_seed(seed)
+    for layer in model.layers:
+        init(layer.weight, generator)
+    return model.to(DEVICE, dtype)
+
+
+def std_trace(model: DeepMLP, x: torch.Tensor) -> list[float]:
+    """Run `x` through `model` and return the std after every layer."""
+    with torch.no_grad():
+        model(x.to(DEVICE, next(model.parameters()).dtype))
+    return model.stds
+
+
+x = torch.randn(16, WIDTH, generator=torch.Generator().manual_seed(0))
+print("input batch:", tuple(x.shape), " mean", round(x.mean().item(), 3), " std", round(x.std().item(), 3))
+
+# %% [markdown]
+# ## The naive choice: weights from N(0, 1)
+#
+# "Random numbers from a standard normal" sounds like a harmless default. Let us try it, in
+# float32 like a normal network. Each printed ratio is how much bigger the std got in that layer.
+
+# %%
+naive = make_stack(lambda w, g: nn.init.normal_(w, mean=0.0, std=1.0, generator=g), dtype=torch.float32)
+naive_stds = std_trace(naive, x)
+for number in range(1, 6):
+    ratio = naive_stds[number - 1] / (naive_stds[number - 2] if number > 1 else x.std().item())
+    print(f"layer {number}: std {naive_stds[number - 1]:.1e}   (x{ratio:.1f})")
+print("last finite std:", f"{naive_stds[-1]:.0e}", "at layer", len(naive_stds))
+print("the output became inf/nan at layer:", naive.blew_up_at)
+
+# %% [markdown]
+# The std grows by a factor of about **16** at every layer: 16, 256, 4096, ... After 31 layers it
+# is about 10³⁷, close to the largest float32 number (about 3.4·10³⁸), and at layer 32 the
+# partial sums overflow to `inf`, and where a sum adds `inf` and `-inf` the result is `nan`. A loss
+# computed from such an output is `nan`, and so is every gradient: training is dead before it
+# starts. Why 16? Because 16 = √256, and 256 is the width of the layer.
+
+# %% [markdown]
+# ## The variance rule
+#
+# One output of a linear layer is a sum of `n` products, `z = w₁x₁ + w₂x₂ + … + wₙxₙ`. Assume the
+# weights and the inputs are independent and have mean 0. Then:
+#
+# - the variance of a sum of independent terms is the sum of their variances:
+#   `Var(z) = Var(w₁x₁) + … + Var(wₙxₙ)`;
+# - for independent, zero-mean `w` and `x`: `Var(w·x) = E[w²]·E[x²] = Var(w)·Var(x)`.
+#
+# So
+#
+# $$\operatorname{Var}(z) = n \cdot \operatorname{Var}(w) \cdot \operatorname{Var}(x), \qquad
+# \operatorname{std}(z) = \sqrt{n}\,\operatorname{std}(w)\,\operatorname{std}(x).$$
+#
+# Every layer multiplies the std by `√n · std(w)`. With `std(w) = 1` and `n = 256` that is 16, as
+# we saw; after `k` layers the factor is `16^k`. The cure is just as simple: choose
+# `std(w) = 1/√n` (here 1/16), so the factor is exactly 1.
+#
+# From now on the experiments run in **float64** (`dtype=torch.float64`, the default of
+# `make_stack`): the picture is the same in float32, but float64 makes every printed digit the
+# same on every CPU and GPU.
+
+# %%
+def summary(stds: list[float]) -> str:
+    picks = [1, 10, 50, 100]
+    shown = "  ".join(f"L{k}: {stds[k - 1]:.3g}" for k in picks if k <= len(stds))
+    return f"{shown}   (min {min(stds):.3g}, max {max(stds):.3g})"
+
+
+linear_stacks = {
+    "N(0, 1)": lambda w, g: nn.init.normal_(w, 0.0, 1.0, generator=g),
+    "N(0, 1/n)": lambda w, g: nn.init.normal_(w, 0.0, 1 / math.sqrt(WIDTH), generator=g),
+}
+linear_stds = {name: std_trace(make_stack(init), x) for name, init in linear_stacks.items()}
+for name, stds in linear_stds.items():
+    print(f"{name:<10} {summary(stds)}")
+
+# %% [markdown]
+# In float64 the N(0, 1) network does not overflow within 100 layers (float64 goes up to
+# 10³⁰⁸), but 16¹⁰⁰ ≈ 10¹²⁰ is just as useless. With `std(w) = 1/√n` the std stays close to 1 for
+# all 100 layers. It wobbles a little because 256 random weights per unit are only an
+# approximation of "the variance"; we will come back to that wobble.
+
+# %% [markdown]
+# ### Two more linear stacks: PyTorch's default and orthogonal weights
+#
+# What does `nn.Linear` do when you do not initialise it yourself? It calls
+# `kaiming_uniform_(weight, a=√5)`, which works out to a uniform distribution on
+# `[-1/√n, 1/√n]`. Its variance is `(1/√n)² / 3 = 1/(3n)`: one third of what the variance rule
+# asks for, so each layer shrinks the std by `1/√3 ≈ 0.577`. In a few layers (with biases and
+# activations on top) nobody notices; in 100 layers it matters.
+#
+# An **orthogonal** matrix `W` (with `WᵀW = I`) is a rotation: it keeps the length of every
+# vector exactly. A linear stack of orthogonal layers keeps the std constant up to rounding.
+
+# %%
+default_layer = nn.Linear(WIDTH, WIDTH)  # PyTorch's own init, drawn from the seeded global generator
+bound = 1 / math.sqrt(WIDTH)
+print("default weights inside [-1/√n, 1/√n]:", default_layer.weight.abs().max().item() <= bound)
+print(f"default weight std {default_layer.weight.std().item():.4f}  vs  1/√(3n) = {bound / math.sqrt(3):.4f}")
+
+
+def pytorch_default(w, g):
+    return nn.init.uniform_(w, -1 / math.sqrt(WIDTH), 1 / math.sqrt(WIDTH), generator=g)
+
+
+linear_stds["nn.Linear default"] = std_trace(make_stack(pytorch_default), x)
+linear_stds["orthogonal"] = std_trace(make_stack(lambda w, g: nn.init.orthogonal_(w, generator=g)), x)
+for name in ["nn.Linear default", "orthogonal"]:
+    print(f"{name:<18} {summary(linear_stds[name])}")
+print("predicted default std after 100 layers: (1/√3)^100 =", f"{(1 / math.sqrt(3)) ** 100 * x.std().item():.3g}")
+
+# %% [markdown]
+# ## Adding activations: tanh and Xavier
+#
+# Real networks have a non-linearity after every layer, and it changes the variance too. `tanh`
+# has slope 1 at 0 and flattens out further away, so it always *shrinks* its input a little:
+# with `std(w) = 1/√n` the signal fades layer after layer.
+#
+# **Xavier (Glorot) initialisation** (2010) looks at both directions: forward, the variance
+# rule wants `Var(w) = 1/fan_in`; backward, the gradients pass through the transposed weights
+# and want `Var(w) = 1/fan_out`. Xavier takes the compromise
+#
+# $$\operatorname{Var}(w) = \frac{2}{\text{fan\_in} + \text{fan\_out}}.$$
+#
+# A uniform distribution on `[-a, a]` has variance `a²/3`, so `xavier_uniform_` draws from
+# `[-a, a]` with `a = gain · √(6 / (fan_in + fan_out))`; `xavier_normal_` uses
+# `std = gain · √(2 / (fan_in + fan_out))`. The **gain** makes up for what the activation takes
+# away: for tanh it is 5/3. For our square layers (`fan_in = fan_out = 256`) Xavier with gain 1 is
+# the same variance as N(0, 1/n).
+
+# %%
+tanh_gain = nn.init.calculate_gain("tanh")
+tanh_stacks = {
+    "N(0, 1)": lambda w, g: nn.init.normal_(w, 0.0, 1.0, generator=g),
+    "Xavier, gain 1": lambda w, g: nn.init.xavier_uniform_(w, gain=1.0, generator=g),
+    "Xavier, tanh gain": lambda w, g: nn.init.xavier_uniform_(w, gain=tanh_gain, generator=g),
+}
+tanh_stds = {name: std_trace(make_stack(init, nn.Tanh()), x) for name, init in tanh_stacks.items()}
+for name, stds in tanh_stds.items():
+    print(f"{name:<18} {summary(stds)}")
+
+# %% [markdown]
+# - **N(0, 1)** does not overflow here, because tanh squashes everything into (−1, 1); but each
+#   linear layer still blows the std up to about 16, so almost every tanh sits at ±1, where its
+#   slope (and so every gradient through it) is practically 0. Saturated is as dead as `nan`.
+# - **Xavier with gain 1** lets the signal fade: after 100 layers the std is down to a few
+#   hundredths, and it keeps falling.
+# - **Xavier with the tanh gain 5/3** holds the std steady between about 1 and 1.7 for all 100
+#   layers. Better still, tanh's flattening acts like a brake: if the signal grows, tanh shrinks
+#   it more, so the std settles at a stable level instead of drifting.
+
+# %% [markdown]
+# ## `calculate_gain`: one number per activation
+#
+# `nn.init.calculate_gain(name, param=None)` returns the factor recommended for each
+# non-linearity. The values are fixed, so you can compare them exactly:
+
+# %%
+for name in ["linear", "conv2d", "sigmoid", "tanh", "relu", "leaky_relu", "selu"]:
+    print(f"{name:<11} {nn.init.calculate_gain(name):.6f}")
+print(f"{'leaky_relu':<11} {nn.init.calculate_gain('leaky_relu', 0.2):.6f}   (negative slope 0.2)")
+print("relu gain is √2:", nn.init.calculate_gain("relu") == math.sqrt(2))
+print("leaky_relu gain is √(2 / (1 + slope²)):",
+      math.isclose(nn.init.calculate_gain("leaky_relu", 0.2), math.sqrt(2 / (1 + 0.2**2))))
+
+# %% [markdown]
+# ## ReLU and Kaiming
+#
+# ReLU sets every negative input to 0. For a symmetric input `z`, exactly half the mass is cut,
+# so `E[relu(z)²] = Var(z) / 2`: every layer **halves** the second moment. Xavier does not know
+# that, so in a ReLU network the std shrinks by `1/√2` per layer, to about `2^-50 ≈ 10^-15` after
+# 100 layers.
+#
+# **Kaiming (He) initialisation** (2015) doubles the weight variance to make up for it:
+#
+# $$\operatorname{Var}(w) = \frac{2}{\text{fan\_in}}, \qquad \operatorname{std}(w) =
+# \frac{\text{gain}}{\sqrt{\text{fan\_in}}} \text{ with gain } \sqrt{2}.$$
+#
+# `kaiming_normal_(w, nonlinearity="relu")` draws from N(0, 2/fan_in); `kaiming_uniform_` from
+# `[-b, b]` with `b = gain · √(3 / fan_in)`. `mode="fan_in"` (the default) keeps the forward
+# signal steady; `mode="fan_out"` keeps the backward gradients steady instead.
+
+# %%
+relu_stacks = {
+    "N(0, 1)": lambda w, g: nn.init.normal_(w, 0.0, 1.0, generator=g),
+    "Xavier": lambda w, g: nn.init.xavier_uniform_(w, generator=g),
+    "Kaiming": lambda w, g: nn.init.kaiming_normal_(w, nonlinearity="relu", generator=g),
+}
+relu_stds = {name: std_trace(make_stack(init, nn.ReLU()), x) for name, init in relu_stacks.items()}
+for name, stds in relu_stds.items():
+    print(f"{name:<8} {summary(stds)}")
+print("Xavier shrinks by 1/√2 per layer, predicted after 100 layers:", f"{2 ** -50:.2g}")
+
+# %% [markdown]
+# ## The whole picture
+#
+# One panel per activation, the std after every layer on a logarithmic axis. The grey band is
+# the target range [0.5, 2]. (The N(0, 1) curve of the first panel is the float64 run; the dotted
+# line marks where float32 overflows.)
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+panels = [("no activation", linear_stds), ("tanh", tanh_stds), ("ReLU", relu_stds)]
+for ax, (title, curves) in zip(axes, panels):
+    ax.axhspan(0.5, 2.0, color="0.5", alpha=0.25, label="target [0.5, 2]")
+    for name, stds in curves.items():
+        style = "--" if name == "orthogonal" else "-"  # it lies on top of N(0, 1/n)
+        ax.plot(range(1, len(stds) + 1), stds, style, label=name)
+    ax.set_yscale("log")
+    ax.set_title(f"{title}: std after each layer")
+    ax.set_xlabel("layer")
+    ax.legend(fontsize=8)
+axes[0].axhline(torch.finfo(torch.float32).max, color="black", linestyle=":", linewidth=1, label="float32 max")
+axes[0].legend(fontsize=8)
+axes[0].set_ylabel("std of the layer's output (log scale)")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## An honest look: one ReLU network still drifts
+#
+# Look at the Kaiming curve again: it does not explode or vanish, but it wanders. (It starts at
+# about 1.41 rather than 1 because the first layer's input is the raw data, not a ReLU output, so
+# Kaiming's factor 2 is not halved there: `std = √2`. From layer 2 on the rule keeps that level
+# on average.) The single network above wanders between about 0.8 and almost 3:
+
+# %%
+kaiming_single = relu_stds["Kaiming"]
+print(f"this Kaiming ReLU network: min {min(kaiming_single):.3f}, max {max(kaiming_single):.3f}")
+print("stays within [0.5, 2]:", 0.5 <= min(kaiming_single) and max(kaiming_single) <= 2.0)
+
+# %% [markdown]
+# That is not a bug in Kaiming. The variance rule talks about the **expected** value over all
+# possible random weights. One network has only one draw, and at every layer its `256` random
+# weights per unit multiply the std by a factor that is 1 *on average* but a little above or
+# below 1 by chance. With tanh, the saturation pulls the std back towards its stable level. ReLU
+# is scale-free (`relu(c·z) = c·relu(z)` for `c > 0`), so nothing pulls back: the logarithm of the
+# std does a random walk, and its spread grows with `depth / width` (here 100/256).
+#
+# To see what Kaiming does guarantee, we build 32 independent Kaiming ReLU networks and follow
+# all of them, together with their **root mean square** (RMS) std per layer: that is the quantity
+# the variance rule talks about, and it predicts √2 ≈ 1.41 at every layer.
+
+# %%
+NETWORKS = 32
+kaiming = relu_stacks["Kaiming"]
+many_stds = torch.tensor([std_trace(make_stack(kaiming, nn.ReLU(), seed=100 + k), x) for k in range(NETWORKS)])
+rms_stds = many_stds.pow(2).mean(dim=0).sqrt()
+inside = ((many_stds.min(dim=1).values >= 0.5) & (many_stds.max(dim=1).values <= 2.0)).sum().item()
+print(f"single networks staying within [0.5, 2]: {inside} of {NETWORKS}")
+print(f"single networks, overall range: {many_stds.min().item():.3f} .. {many_stds.max().item():.3f}")
+print(f"RMS over the {NETWORKS} networks: min {rms_stds.min().item():.3f}, max {rms_stds.max().item():.3f}")
+
+# %%
+fig, ax = plt.subplots(figsize=(8, 4.5))
+ax.axhspan(0.5, 2.0, color="0.5", alpha=0.25, label="target [0.5, 2]")
+layers = range(1, DEPTH + 1)
+for k in range(NETWORKS):
+    ax.plot(layers, many_stds[k], color="tab:blue", alpha=0.25, linewidth=0.8)
+ax.plot(layers, rms_stds, color="tab:red", linewidth=2.5, label=f"RMS over {NETWORKS} networks")
+ax.plot(layers, relu_stds["Xavier"], color="tab:orange", label="Xavier (one network)")
+ax.set_yscale("log")
+ax.set_ylim(1e-3, 10)
+ax.set_title(f"{NETWORKS} Kaiming ReLU networks (thin blue), 100 layers of width 256")
+ax.set_xlabel("layer")
+ax.set_ylabel("std of the layer's output (log scale)")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# Kaiming keeps the *average* where the rule says (the RMS stays near 1.41, up to the noise of
+# averaging only 32 networks), and each single network within about a factor of 10 of it, where
+# Xavier is a factor of 10¹⁵ off and N(0, 1) a factor of 10¹²⁰. Half of the single networks stay
+# inside [0.5, 2] all the way; the rest cross the band's edge somewhere in 100 layers. In
+# practice deep ReLU networks are kept in line by more than initialisation: **normalisation
+# layers** (BatchNorm, lesson 16) rescale every layer's output during training,
+# and wider layers make the random walk smaller.
+
+# %% [markdown]
+# ## Target
+#
+# The criterion, checked on the numbers above:
+#
+# - tanh + Xavier with the tanh gain: the single network's std stays within [0.5, 2] at all 100
+#   layers;
+# - ReLU + Kaiming: the RMS std over 32 networks (what Kaiming controls) stays within [0.5, 2] at
+#   all 100 layers;
+# - the wrong choices leave the range: N(0, 1) everywhere, and Xavier under ReLU.
+
+# %%
+def within(stds, low=0.5, high=2.0) -> bool:
+    return len(stds) == DEPTH and low <= min(stds) and max(stds) <= high
+
+
+xavier_tanh = tanh_stds["Xavier, tanh gain"]
+target_met = within(xavier_tanh) and within(rms_stds.tolist())
+print("tanh + Xavier(gain 5/3) within [0.5, 2] across 100 layers:", within(xavier_tanh))
+print("ReLU + Kaiming, RMS over 32 networks within [0.5, 2]:", within(rms_stds.tolist()))
+print("naive N(0, 1) leaves the range (float32 overflow, float64, tanh, ReLU):",
+      naive.blew_up_at is not None and not within(linear_stds["N(0, 1)"])
+      and not within(tanh_stds["N(0, 1)"]) and not within(relu_stds["N(0, 1)"]))
+print("Xavier under ReLU leaves the range:", not within(relu_stds["Xavier"]))
+print("target met:", target_met)
+record_metrics(
+    "08_weight_init",
+    xavier_tanh_min_std=round(min(xavier_tanh), 4),
+    xavier_tanh_max_std=round(max(xavier_tanh), 4),
+    kaiming_relu_min_std=round(rms_stds.min().item(), 4),
+    kaiming_relu_max_std=round(rms_stds.max().item(), 4),
+    kaiming_relu_single_min_std=round(min(kaiming_single), 4),
+    kaiming_relu_single_max_std=round(max(kaiming_single), 4),
+    kaiming_relu_networks_within=inside / NETWORKS,
+    target_met=target_met,
+);
+
+# %% [markdown]
+# ## The `nn.init` menu
+#
+# Every function in `nn.init` fills a tensor **in place** (hence the trailing `_`), under
+# `torch.no_grad()`, and returns it. All of them accept `generator=` for reproducible draws.
+# We try each on a small tensor and print a property you can check.
+#
+# **Uniform and normal** with fixed parameters: `uniform_(t, a, b)`, `normal_(t, mean, std)`,
+# and `trunc_normal_(t, mean, std, a, b)`, a normal distribution cut off at `[a, b]`.
+
+# %%
+g = torch.Generator().manual_seed(0)
+t = nn.init.uniform_(torch.empty(1000, 100), a=-0.1, b=0.1, generator=g)
+print(f"uniform_(-0.1, 0.1):   min {t.min().item():.3f}  max {t.max().item():.3f}  inside the bounds: {t.abs().max().item() <= 0.1}")
+t = nn.init.normal_(torch.empty(1000, 100), mean=0.0, std=0.02, generator=g)
+print(f"normal_(0, 0.02):      mean {t.mean().item():.4f}  std {t.std().item():.4f}")
+t = nn.init.trunc_normal_(torch.empty(1000, 100), std=1.0, a=-2.0, b=2.0, generator=g)
+print(f"trunc_normal_(±2):     min {t.min().item():.3f}  max {t.max().item():.3f}  inside the bounds: {t.abs().max().item() <= 2.0}")
+
+# %% [markdown]
+# **Constants**: `constant_`, `ones_`, `zeros_`. Zeros are the usual choice for biases, and ones
+# for the scale of a normalisation layer. (All-equal *weights* are a trap: every unit of the
+# layer then computes the same thing and receives the same gradient, so they never become
+# different.)
+
+# %%
+print(nn.init.constant_(torch.empty(2, 3), 0.5))
+print(nn.init.ones_(torch.empty(3)))
+print(nn.init.zeros_(torch.empty(3)))
+
+# %% [markdown]
+# **Identities**: `eye_` makes a 2-D matrix the identity (as far as its shape allows), and
+# `dirac_` does the same for a convolution kernel: a single 1 at the centre, so the convolution
+# passes its input through unchanged.
+
+# %%
+print(nn.init.eye_(torch.empty(3, 4)))
+conv = nn.Conv2d(2, 2, kernel_size=3, padding=1, bias=False)
+nn.init.dirac_(conv.weight)
+print(conv.weight[0, 0].detach())
+image = torch.randn(1, 2, 5, 5, generator=g)
+with torch.no_grad():
+    print("dirac conv returns its input:", torch.equal(conv(image), image))
+
+# %% [markdown]
+# **Xavier and Kaiming** compute their scale from the tensor's shape. For a `Linear` weight of
+# shape `[out, in]`, fan_in = in and fan_out = out; for a convolution weight
+# `[out, in, kh, kw]` both are multiplied by `kh·kw`.
+
+# %%
+w = torch.empty(128, 512)  # a Linear(512, 128) weight: fan_in 512, fan_out 128
+fan_in, fan_out = 512, 128
+nn.init.xavier_uniform_(w, gain=tanh_gain, generator=g)
+a = tanh_gain * math.sqrt(6 / (fan_in + fan_out))
+print(f"xavier_uniform_  bound a = {a:.4f}   max |w| = {w.abs().max().item():.4f}   std {w.std().item():.4f} vs a/√3 = {a / math.sqrt(3):.4f}")
+nn.init.xavier_normal_(w, generator=g)
+print(f"xavier_normal_   std {w.std().item():.4f} vs √(2/(fan_in+fan_out)) = {math.sqrt(2 / (fan_in + fan_out)):.4f}")
+nn.init.kaiming_uniform_(w, nonlinearity="relu", generator=g)
+b = math.sqrt(2) * math.sqrt(3 / fan_in)
+print(f"kaiming_uniform_ bound b = {b:.4f}   max |w| = {w.abs().max().item():.4f}")
+nn.init.kaiming_normal_(w, nonlinearity="relu", generator=g)
+print(f"kaiming_normal_  std {w.std().item():.4f} vs √2/√fan_in = {math.sqrt(2 / fan_in):.4f}")
+nn.init.kaiming_normal_(w, mode="fan_out", nonlinearity="relu", generator=g)
+print(f"  mode='fan_out' std {w.std().item():.4f} vs √2/√fan_out = {math.sqrt(2 / fan_out):.4f}")
+conv_weight = torch.empty(16, 8, 3, 3)
+nn.init.kaiming_normal_(conv_weight, nonlinearity="relu", generator=g)
+print(f"conv [16, 8, 3, 3]: fan_in = 8·3·3 = 72, std {conv_weight.std().item():.4f} vs √(2/72) = {math.sqrt(2 / 72):.4f}")
+
+# %% [markdown]
+# **Orthogonal** (`orthogonal_`) fills a matrix with orthonormal rows or columns (via a QR
+# decomposition of a random matrix); `gain` scales it. We saw it keep a linear stack's std
+# exactly constant. **Sparse** (`sparse_(t, sparsity, std)`) sets a fraction `sparsity` of the
+# entries of *every column* to zero and draws the rest from N(0, std²).
+
+# %%
+q = nn.init.orthogonal_(torch.empty(6, 6), generator=g)
+print("orthogonal: QᵀQ = I up to rounding:", torch.allclose(q.T @ q, torch.eye(6), atol=1e-5))
+wide = nn.init.orthogonal_(torch.empty(3, 6), generator=g)  # more columns than rows: the rows are orthonormal
+print("3×6 orthogonal: rows orthonormal:", torch.allclose(wide @ wide.T, torch.eye(3), atol=1e-5))
+s = nn.init.sparse_(torch.empty(10, 6), sparsity=0.3, std=0.01, generator=g)
+print("zeros per column (10 rows, sparsity 0.3):", (s == 0).sum(dim=0).tolist())
+
+# %% [markdown]
+# In a real model you rarely call these one by one. The usual pattern walks over
+# `model.modules()` and picks an initialisation by layer type, as the exercise below asks you to
+# do:
+#
+# ```python
+# for module in model.modules():
+#     if isinstance(module, (nn.Conv2d, nn.Linear)):
+#         nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+#         if module.bias is not None:
+#             nn.init.zeros_(module.bias)
+# ```
+
+# %% [markdown]
+# ## Common mistakes
+#
+# **Xavier or Kaiming on a bias.** Both need a fan_in and a fan_out, and a 1-D tensor has no
+# such thing. Initialise biases with `zeros_` (or `constant_`) instead.
+
+# %% tags=["raises-exception"]
+layer = nn.Linear(4, 3)
+nn.init.xavier_uniform_(layer.bias)
+
+# %% [markdown]
+# **Changing a parameter in place without `torch.no_grad()`.** A weight is a leaf tensor that
+# requires gradients, and autograd forbids in-place changes to it. The `nn.init` functions wrap
+# themselves in `no_grad`; if you write your own, do the same.
+
+# %% tags=["raises-exception"]
+layer.weight.normal_(0.0, 0.01)
+
+# %%
+with torch.no_grad():
+    layer.weight.normal_(0.0, 0.01, generator=torch.Generator().manual_seed(0))
+print("inside no_grad it works; still a trainable parameter:", layer.weight.requires_grad)
+
+# %% [markdown]
+# **A gain for an activation `calculate_gain` does not know.** It knows linear, the conv and
+# transposed-conv names, sigmoid, tanh, relu, leaky_relu and selu. For others (GELU, SiLU, ...)
+# use the ReLU gain, the usual choice for ReLU-like activations, or measure the std as we did.
+
+# %% tags=["raises-exception"]
+nn.init.calculate_gain("gelu")
+
+# %% [markdown]
+# And one mistake that raises nothing: **the wrong scheme for the activation**. Xavier in a deep
+# ReLU network silently shrinks the signal by `1/√2` per layer, and the network simply learns
+# very slowly, or not at all. The plot above is the quickest diagnosis: record the std per layer
+# at initialisation and look.
+
+# %% [markdown]
+# ## Exercises
+#
+# **08.1** Write `xavier_bound(fan_in, fan_out, gain=1.0)` that returns the bound `a` of
+# `nn.init.xavier_uniform_`, so that the weights are drawn from `[-a, a]`.
+
+# %%
+### BEGIN SOLUTION
+def xavier_bound(fan_in: int, fan_out: int, gain: float = 1.0) -> float:
+    return gain * math.sqrt(6.0 / (fan_in + fan_out))
+### END SOLUTION
+
+# %%
+def check_xavier_bound():
+    for fan_in, fan_out, gain in [(300, 100, 5 / 3), (256, 256, 1.0), (784, 10, math.sqrt(2)), (3, 5, 1.0)]:
+        expected = gain * math.sqrt(6.0 / (fan_in + fan_out))
+        got = float(xavier_bound(fan_in, fan_out, gain))
+        assert math.isclose(got, expected, rel_tol=1e-6), f"xavier_bound({fan_in}, {fan_out}, {gain:.4f}) = {got:.5f}, expected {expected:.5f}"
+    assert math.isclose(float(xavier_bound(100, 300)), math.sqrt(6 / 400), rel_tol=1e-6), "the default gain should be 1"
+    w = nn.init.xavier_uniform_(torch.empty(300, 100), gain=5 / 3, generator=torch.Generator().manual_seed(1))
+    a = xavier_bound(100, 300, 5 / 3)
+    assert w.abs().max().item() <= a and w.abs().max().item() > 0.99 * a, "the bound does not match what xavier_uniform_ draws"
+
+
+check_exercise("08.1", check_xavier_bound, points=1)
+
+# %% [markdown]
+# **08.2** Write `kaiming_init_(model)` that walks over **all** modules of a model (also those
+# inside `Sequential` blocks) and, for every `nn.Conv2d` and `nn.Linear`, fills the weight with
+# `kaiming_normal_` for ReLU (fan_in mode) and sets the bias to zero. It should return the model.
+# The check uses `LeNet2` from `tools.models`, whose layers sit inside two `Sequential` blocks.
+
+# %%
+### BEGIN SOLUTION
+def kaiming_init_(model: nn.Module) -> nn.Module:
+    for module in model.modules():
+        if isinstance(module, (nn.Conv2d, nn.Linear)):
+            nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+    return model
+### END SOLUTION
+
+# %%
+def check_kaiming_init():
+    set_seed(3)
+    model = LeNet2(classes=10, in_channels=3)
+    result = kaiming_init_(model)
+    assert result is model, "return the model you initialised"
+    layers = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    assert len(layers) == 5, "LeNet2 should have 2 convolutions and 3 linear layers"
+    for layer in layers:
+        fan_in = layer.weight[0].numel()
+        expected = math.sqrt(2 / fan_in)
+        ratio = layer.weight.std().item() / expected
+        assert 0.85 < ratio < 1.15, (
+            f"{layer}: weight std {layer.weight.std().item():.4f}, Kaiming for ReLU wants √(2/{fan_in}) = {expected:.4f}")
+        assert torch.count_nonzero(layer.bias) == 0, f"{layer}: the bias is not zero"
+
+
+check_exercise("08.2", check_kaiming_init, points=2)
+
+# %% [markdown]
+# **08.3** Use the variance rule. Write `std_after(k, weight_std, n, input_std=1.0)`: the std
+# after `k` linear layers (no activation) of width `n` whose weights have std `weight_std`, for
+# an input with std `input_std`. Then set `answer_08_3` to the std after 10 layers of width 256
+# with `weight_std = 0.07`.
+
+# %%
+### BEGIN SOLUTION
+def std_after(k: int, weight_std: float, n: int, input_std: float = 1.0) -> float:
+    return input_std * (math.sqrt(n) * weight_std) ** k
+
+
+answer_08_3 = std_after(10, 0.07, 256)
+### END SOLUTION
+
+# %%
+def check_std_after():
+    cases = [(1, 1.0, 256, 1.0, 16.0), (3, 1.0, 256, 1.0, 4096.0), (5, 1 / 16, 256, 2.0, 2.0),
+             (4, 0.1, 100, 3.0, 3.0), (2, 0.05, 64, 1.0, 0.16)]
+    for k, weight_std, n, input_std, expected in cases:
+        got = float(std_after(k, weight_std, n, input_std))
+        assert math.isclose(got, expected, rel_tol=1e-6), f"std_after({k}, {weight_std}, {n}, {input_std}) = {got:.5g}, expected {expected:.5g}"
+    assert math.isclose(float(answer_08_3), 1.12**10, rel_tol=1e-6), f"answer_08_3 = {answer_08_3}: use k=10, weight_std=0.07, n=256"
+    # the rule against a real network: 10 layers of width 256 with N(0, 0.07²) weights, in float64
+    stack = DeepMLP(depth=10)
+    generator = torch.Generator().manual_seed(5)
+    for layer in stack.layers:
+        nn.init.normal_(layer.weight, 0.0, 0.07, generator=generator)
+    stds = std_trace(stack.to(DEVICE, torch.float64), torch.randn(256, WIDTH, generator=generator))
+    assert 0.8 < stds[-1] / answer_08_3 < 1.25, "the rule and the measured network disagree"
+
+
+check_exercise("08.3", check_std_after, points=1)
+
+# %% [markdown]
+# ## Summary
+#
+# - A linear layer multiplies the std by `√n · std(w)` (the variance rule
+#   `Var(z) = n·Var(w)·Var(x)`); over many layers any factor other than 1 explodes or vanishes.
+#   N(0, 1) weights with width 256 overflow float32 after 32 layers.
+# - Choose the weight scale from the layer's fan: Xavier `Var(w) = 2/(fan_in+fan_out)` for
+#   tanh/sigmoid, Kaiming `Var(w) = 2/fan_in` for ReLU, each times `calculate_gain(...)²` for
+#   the activation (tanh 5/3, ReLU √2).
+# - `nn.Linear`'s default init is `uniform(±1/√fan_in)`, a third of the variance-preserving
+#   variance; fine for shallow models, worth replacing in deep ones.
+# - The `nn.init` menu: `uniform_`, `normal_`, `trunc_normal_`, `constant_`/`ones_`/`zeros_`,
+#   `eye_`, `dirac_`, `xavier_*_`, `kaiming_*_`, `orthogonal_`, `sparse_`; all in place, all take
+#   `generator=`, biases get `zeros_`.
+# - Initialisation fixes the average; a single deep ReLU network still drifts. Normalisation
+#   layers, later in the course, keep it in line during training.
