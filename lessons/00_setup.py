@@ -144,7 +144,7 @@ print("GPU figures present exactly when CUDA is available:",
 # ## Your first tensor
 #
 # A tensor is an n-dimensional array that knows its `dtype`, `shape` and `device`. `.to(DEVICE)`
-# returns a copy on the device; arithmetic then happens there. To print, bring values back with
+# returns a tensor on the device (the same tensor if it is already there); arithmetic then happens there. To print, bring values back with
 # `.cpu()` (a CUDA tensor's repr would otherwise carry `device='cuda:0'`).
 
 # %%
@@ -160,7 +160,7 @@ print((on_device * 2 + 1).cpu())
 # From the project folder (after `make course` or `make test` created `.venv`):
 #
 # ```bash
-# .venv/bin/jupyter lab lessons/       # each .py opens as a notebook, paired with its .ipynb
+# .venv/bin/jupyter lab lessons/       # open NN_topic.ipynb; jupytext keeps the .py in sync
 # .venv/bin/course tensorboard         # TensorBoard on http://127.0.0.1:6006, reading runs/
 # ```
 #

@@ -47,8 +47,10 @@ use_course_style()
 # Training a network means nudging its parameters in the direction that lowers a loss, and for
 # that we need the derivative of the loss with respect to every parameter. Autograd gets those
 # derivatives by **recording** every operation while your code runs: each result remembers which
-# operation produced it and from which inputs. That record is the *computational graph*: the
-# tensors are its nodes, the operations its edges.
+# operation produced it and from which inputs. That record is the *computational graph*: on
+# paper, tensors are its nodes and operations its edges. PyTorch stores the backward version
+# of it the other way round: each operation's `grad_fn` is a node, linked to the nodes of its
+# inputs through `next_functions`, which is what the printout below walks.
 #
 # Take a tiny example with two inputs, `x = 2` and `w = 1`:
 #
@@ -380,7 +382,7 @@ print(f"fitted w = {w_fit:.4f}, b = {b_fit:.4f}, final loss = {final_loss:.4f}")
 print("w within 0.05 of 2:", abs(w_fit - TRUE_W) < 0.05)
 print("b within 0.05 of 5:", abs(b_fit - TRUE_B) < 0.05)
 print("final loss close to the noise variance 0.09:", abs(final_loss - 0.09) < 0.02)
-metrics = record_metrics("02_autograd", w=w_fit, b=b_fit, final_loss=final_loss)
+record_metrics("02_autograd", w=w_fit, b=b_fit, final_loss=final_loss)
 
 # %% [markdown]
 # The loss should fall quickly and flatten out at the noise level (about $0.3^2 = 0.09$: no line

@@ -168,8 +168,9 @@ model = LogisticRegression().to(DEVICE)
 print(model)
 for name, param in model.named_parameters():
     print(f"{name:14} shape {tuple(param.shape)}  values {param.detach().cpu()}")
-with torch.no_grad():
-    print("probabilities for the first 3 points:", model(x_train[:3]).squeeze(1).cpu())
+with torch.no_grad():  # on the CPU so the printed digits are the same on every device
+    print("probabilities for the first 3 points:", model.cpu()(x_train[:3].cpu()).squeeze(1))
+model.to(DEVICE);
 
 # %% [markdown]
 # ## Step 3 · Loss: binary cross-entropy, three ways
@@ -265,8 +266,9 @@ loss_fn = nn.BCELoss()
 # ## Step 4 · Optimizer
 #
 # The optimizer owns a reference to the parameters and knows how to update them from their
-# `.grad`. Plain SGD moves each weight by `-lr * grad`; **momentum** keeps a running average of
-# past steps, which speeds it up along directions the gradient keeps pointing to. Lesson 11 looks
+# `.grad`. Plain SGD moves each weight by `-lr * grad`; **momentum** keeps a decaying sum of past
+# gradients (`v = μ·v + grad`, an exponentially weighted average scaled by 1/(1−μ)), which speeds
+# it up along directions the gradient keeps pointing to. Lesson 11 looks
 # at optimizers in depth.
 
 # %%

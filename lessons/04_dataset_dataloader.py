@@ -317,7 +317,7 @@ balanced = all(per_class[part][d] == want
 target_met = sizes == {"train": 4000, "valid": 500, "test": 500} and balanced and no_overlap
 print("sizes:", sizes)
 print("target met (4000/500/500, 400/50/50 per class, no overlap):", target_met)
-_ = record_metrics("04_dataset_dataloader", train=sizes["train"], valid=sizes["valid"], test=sizes["test"])
+record_metrics("04_dataset_dataloader", train=sizes["train"], valid=sizes["valid"], test=sizes["test"])
 
 # %% [markdown]
 # ## 4 · The DataLoader

@@ -106,10 +106,11 @@ print("input", tuple(camera.shape), "-> output", tuple(tall_or_wide(camera).shap
 # Let us check one output value by hand: at row `i`, column `j`, output channel `c` is the sum of
 # `weight[c] * input[:, :, i:i+5, j:j+5]` plus `bias[c]`.
 #
-# On a GPU, PyTorch may run convolutions in **TensorFloat-32**, which keeps only about three
-# significant decimal digits of each input to the multiplications. Results then differ from the
-# CPU's in the third or fourth decimal, so we compare floats from a convolution with a tolerance of
-# 0.01, not for exact equality.
+# On a GPU, PyTorch by default even allows convolutions in **TensorFloat-32**, which keeps only
+# about three significant decimal digits of each input to the multiplications (`set_seed` turns
+# that off for this course). But even in full float32, GPU algorithms add up the products in a
+# different order than the CPU, so the last digits can differ. That is why we compare floats from
+# a convolution with a tolerance of 0.01, not for exact equality.
 
 # %%
 def close(a, b, tol=1e-2):
@@ -133,7 +134,9 @@ print("by hand matches the layer:", close(out[0, c, i, j], by_hand))
 # are editing a parameter, not computing something to differentiate).
 #
 # First on a tiny picture whose left half is black and right half white: a vertical edge. Whole
-# numbers in, whole numbers out, so the values are exact on every device.
+# numbers in, whole numbers out: on the CPU the sums are exact. A GPU may pick a convolution
+# algorithm (such as Winograd or FFT) that rounds in between and prints `3.9999` instead of `4.`,
+# so we run this tiny demonstration on the CPU, with a CPU copy of the layer's weight.
 
 # %%
 sobel_x = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
@@ -149,11 +152,11 @@ print("weight shape:", tuple(detectors.weight.shape))
 
 step = torch.zeros(1, 1, 6, 6)
 step[..., 3:] = 1.0
-edge_maps = F.conv2d(step.to(DEVICE), detectors.weight[:2])  # no padding: only the inside
+edge_maps = F.conv2d(step, detectors.weight[:2].detach().cpu())  # on the CPU; no padding: only the inside
 print("input (one vertical edge):")
 print(step[0, 0])
 print("sobel_x response:")
-print(edge_maps[0, 0].detach().cpu())
+print(edge_maps[0, 0])
 print("sobel_y response is zero everywhere:", bool((edge_maps[0, 1] == 0).all()))
 
 # %% [markdown]
@@ -329,25 +332,27 @@ for k, s, p, d, op in [(3, 1, 0, 1, 0), (2, 2, 0, 1, 0), (3, 2, 0, 1, 0), (3, 2,
 # stamp, some by two, some by four. The result is a grid pattern although the input has no
 # structure at all. This is the checkerboard artifact seen in images made by generators. A kernel
 # of 4 with stride 2 (4 is divisible by 2) covers the inside evenly; so does upsampling first
-# (`nn.Upsample`) and then applying an ordinary convolution.
+# (`nn.Upsample`) and then applying an ordinary convolution. The counts are whole numbers, so, as
+# with the edge detector, we compute them on the CPU, where they come out exact.
 
 # %%
 def all_ones_transpose(k, s, p=0):
+    """A ConvTranspose2d(1, 1) with a kernel of ones, kept on the CPU."""
     layer = nn.ConvTranspose2d(1, 1, kernel_size=k, stride=s, padding=p, bias=False)
     nn.init.ones_(layer.weight)
-    return layer.to(DEVICE)
+    return layer
 
 
-flat = torch.ones(1, 1, 4, 4).to(DEVICE)
-uneven = all_ones_transpose(3, 2)(flat)
-even = all_ones_transpose(4, 2, p=1)(flat)
+flat = torch.ones(1, 1, 4, 4)
+uneven = all_ones_transpose(3, 2)(flat).detach()
+even = all_ones_transpose(4, 2, p=1)(flat).detach()
 print("k=3, s=2 on a 4x4 image of ones ->", tuple(uneven.shape[2:]))
-print(uneven[0, 0].detach().cpu())
+print(uneven[0, 0])
 print("k=4, s=2, p=1 ->", tuple(even.shape[2:]), "(only the border differs)")
-print(even[0, 0].detach().cpu())
+print(even[0, 0])
 
 # %%
-big_flat = torch.ones(1, 1, 8, 8).to(DEVICE)
+big_flat = torch.ones(1, 1, 8, 8)
 fig, axes = plt.subplots(1, 2, figsize=(9, 4), layout="constrained")
 for axis, (k, s, p) in zip(axes, [(3, 2, 0), (4, 2, 1)]):
     image = all_ones_transpose(k, s, p)(big_flat)[0, 0].detach().cpu()
@@ -459,16 +464,21 @@ for size in [(128, 128), (128, 192), (97, 61)]:
 # `nn.Linear(in_features, out_features)` stores `weight` with shape `[out_features, in_features]`
 # and `bias` with shape `[out_features]`, and computes `y = x Wᵀ + b` for each row `x` of the
 # batch. Every output is connected to every input, hence "fully connected". It works on the
-# **last** dimension only, so extra leading dimensions are simply carried along.
+# **last** dimension only, so extra leading dimensions are simply carried along. The printed
+# values are computed on the CPU (a GPU's matrix product may round the last digit differently);
+# the check then runs the same layer on the device.
 
 # %%
 set_seed(0)
-linear = nn.Linear(4, 3).to(DEVICE)
-x = torch.randn(2, 4, generator=torch.Generator().manual_seed(2)).to(DEVICE)
+linear = nn.Linear(4, 3)
+x = torch.randn(2, 4, generator=torch.Generator().manual_seed(2))
 print("weight", tuple(linear.weight.shape), " bias", tuple(linear.bias.shape))
-print("y = layer(x):")
-print(linear(x).detach().cpu())
+print("y = layer(x), on the CPU:")
+print(linear(x).detach())
+y_cpu = linear(x)
+linear, x = linear.to(DEVICE), x.to(DEVICE)
 print("y == x @ W.T + b:", close(linear(x), x @ linear.weight.T + linear.bias, tol=1e-5))
+print("the device gives the same y (to 1e-5):", close(linear(x), y_cpu, tol=1e-5))
 print("leading dimensions are kept:", tuple(torch.zeros(2, 5, 4).to(DEVICE).shape), "->",
       tuple(linear(torch.zeros(2, 5, 4).to(DEVICE)).shape))
 
@@ -726,13 +736,32 @@ def max_pool_2x2(x):
 
 # %%
 def check_max_pool():
+    # The expected results come from F.max_pool2d first; then, while max_pool_2x2 runs, PyTorch's
+    # max-pooling functions are swapped for one that raises, so a solution calling them fails.
     generator = torch.Generator().manual_seed(7)
-    for shape in [(1, 1, 4, 4), (2, 3, 6, 8), (4, 16, 32, 32)]:
-        x = torch.randn(shape, generator=generator).to(DEVICE)
-        mine = max_pool_2x2(x)
-        assert tuple(mine.shape) == tuple(F.max_pool2d(x, 2).shape), (
-            f"for input {shape} the shape is {tuple(mine.shape)}, expected {tuple(F.max_pool2d(x, 2).shape)}")
-        assert torch.equal(mine, F.max_pool2d(x, 2)), f"values differ from F.max_pool2d for input {shape}"
+    inputs = [torch.randn(shape, generator=generator).to(DEVICE)
+              for shape in [(1, 1, 4, 4), (2, 3, 6, 8), (4, 16, 32, 32)]]
+    expected = [F.max_pool2d(x, 2) for x in inputs]
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("max_pool_2x2 must not call a pooling function; use reshape or unfold")
+
+    # F.max_pool2d and nn.MaxPool2d end up in one of these, looked up at call time.
+    patched = [(F, "max_pool2d"), (F, "max_pool2d_with_indices"), (torch, "max_pool2d"),
+               (torch._C._nn, "max_pool2d_with_indices")]
+    originals = [getattr(owner, name) for owner, name in patched]
+    try:
+        for owner, name in patched:
+            setattr(owner, name, forbidden)
+        results = [max_pool_2x2(x) for x in inputs]
+    finally:
+        for (owner, name), original in zip(patched, originals):
+            setattr(owner, name, original)
+    for x, mine, reference in zip(inputs, results, expected):
+        shape = tuple(x.shape)
+        assert tuple(mine.shape) == tuple(reference.shape), (
+            f"for input {shape} the shape is {tuple(mine.shape)}, expected {tuple(reference.shape)}")
+        assert torch.equal(mine, reference), f"values differ from F.max_pool2d for input {shape}"
 
 
 check_exercise("07.3", check_max_pool, points=2)

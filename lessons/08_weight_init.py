@@ -145,8 +145,9 @@ print("the output became inf/nan at layer:", naive.blew_up_at)
 # `std(w) = 1/√n` (here 1/16), so the factor is exactly 1.
 #
 # From now on the experiments run in **float64** (`dtype=torch.float64`, the default of
-# `make_stack`): the picture is the same in float32, but float64 makes every printed digit the
-# same on every CPU and GPU.
+# `make_stack`): the picture is the same in float32, and float64 keeps far more digits than we
+# print. A CPU and a GPU may still add up the products in a different order and disagree in the
+# last bits, but those differences stay far below the three significant digits printed here.
 
 # %%
 def summary(stds: list[float]) -> str:
@@ -359,7 +360,7 @@ plt.show()
 # %% [markdown]
 # Kaiming keeps the *average* where the rule says (the RMS stays near 1.41, up to the noise of
 # averaging only 32 networks), and each single network within about a factor of 10 of it, where
-# Xavier is a factor of 10¹⁵ off and N(0, 1) a factor of 10¹²⁰. Half of the single networks stay
+# Xavier is a factor of 10¹⁵ off and N(0, 1) reaches about 10¹⁰⁵ (3.67e+105 above). Half of the single networks stay
 # inside [0.5, 2] all the way; the rest cross the band's edge somewhere in 100 layers. In
 # practice deep ReLU networks are kept in line by more than initialisation: **normalisation
 # layers** (BatchNorm, lesson 16) rescale every layer's output during training,
@@ -406,7 +407,9 @@ record_metrics(
 # ## The `nn.init` menu
 #
 # Every function in `nn.init` fills a tensor **in place** (hence the trailing `_`), under
-# `torch.no_grad()`, and returns it. All of them accept `generator=` for reproducible draws.
+# `torch.no_grad()`, and returns it. The random ones (`uniform_`, `normal_`, `trunc_normal_`,
+# `xavier_*_`, `kaiming_*_`, `orthogonal_`, `sparse_`) accept `generator=` for reproducible
+# draws; the fixed ones (`constant_`, `ones_`, `zeros_`, `eye_`, `dirac_`) need none.
 # We try each on a small tensor and print a property you can check.
 #
 # **Uniform and normal** with fixed parameters: `uniform_(t, a, b)`, `normal_(t, mean, std)`,
@@ -636,13 +639,13 @@ check_exercise("08.3", check_std_after, points=1)
 # - A linear layer multiplies the std by `√n · std(w)` (the variance rule
 #   `Var(z) = n·Var(w)·Var(x)`); over many layers any factor other than 1 explodes or vanishes.
 #   N(0, 1) weights with width 256 overflow float32 after 32 layers.
-# - Choose the weight scale from the layer's fan: Xavier `Var(w) = 2/(fan_in+fan_out)` for
-#   tanh/sigmoid, Kaiming `Var(w) = 2/fan_in` for ReLU, each times `calculate_gain(...)²` for
-#   the activation (tanh 5/3, ReLU √2).
+# - Choose the weight scale from the layer's fan, with `gain = calculate_gain(...)` for the
+#   activation (tanh 5/3, ReLU √2): Xavier `Var(w) = gain²·2/(fan_in+fan_out)` for tanh/sigmoid,
+#   Kaiming `Var(w) = gain²/fan_in` for ReLU, which with gain √2 is `2/fan_in`.
 # - `nn.Linear`'s default init is `uniform(±1/√fan_in)`, a third of the variance-preserving
 #   variance; fine for shallow models, worth replacing in deep ones.
 # - The `nn.init` menu: `uniform_`, `normal_`, `trunc_normal_`, `constant_`/`ones_`/`zeros_`,
-#   `eye_`, `dirac_`, `xavier_*_`, `kaiming_*_`, `orthogonal_`, `sparse_`; all in place, all take
-#   `generator=`, biases get `zeros_`.
+#   `eye_`, `dirac_`, `xavier_*_`, `kaiming_*_`, `orthogonal_`, `sparse_`; all in place, the random
+#   ones take `generator=`, biases get `zeros_`.
 # - Initialisation fixes the average; a single deep ReLU network still drifts. Normalisation
 #   layers, later in the course, keep it in line during training.

@@ -123,8 +123,9 @@ show_images(originals + shifted, titles=labels + ["shifted"] * 10, ncols=10);
 #
 # LeNet from `tools.models`, built for one input channel (grey digits) and ten classes, with the
 # course's weight initialisation. `CrossEntropyLoss` takes the raw scores (logits) and the class
-# indices. Adam with a one-cycle learning-rate schedule (lesson 12: the rate climbs for the
-# first epochs, then glides down to almost zero, stepped after every batch) trains it quickly.
+# indices. Adam with a one-cycle learning-rate schedule (`OneCycleLR`: the rate climbs for the
+# first epochs, then glides down to almost zero, stepped after every batch; lesson 12 is about
+# schedules) trains it quickly.
 
 # %%
 EPOCHS = 12
@@ -289,16 +290,15 @@ def predict_file(model, path):
 
 path = folder.samples[split["test"][0]][0]
 label, probabilities = predict_file(best_model, path)
-print("file:", path.relative_to(project_root()).as_posix())
-print("true class:", path.parent.name, "| predicted:", label)
+print("file:", path.relative_to(project_root()).as_posix(), "| true class:", path.parent.name)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-print("probabilities:", probabilities.numpy().round(3))
+print("predicted:", label, "| probabilities:", probabilities.numpy().round(3))
 
 # %%
-print("probabilities sum to 1:", abs(probabilities.sum().item() - 1) < 1e-5)
-print("prediction is the true class:", str(label) == path.parent.name)
+print("ten probabilities summing to 1:", len(probabilities) == 10 and abs(probabilities.sum().item() - 1) < 1e-5)
+print("the prediction is the most probable class:", label == probabilities.argmax().item())
 
 # %% [markdown]
 # ## 6 · Common mistake: the channel mismatch

@@ -79,4 +79,7 @@ def test_baseline_stores_only_lessons_that_run(lessons, capsys):
     stored = json.loads((lessons / "96_good.ipynb").read_text())
     assert "language_info" not in stored["metadata"]
     assert all("execution" not in c["metadata"] for c in stored["cells"])
+    first_ids = [c["id"] for c in stored["cells"]]
+    assert main(["baseline", "96"]) == 0
+    assert [c["id"] for c in json.loads((lessons / "96_good.ipynb").read_text())["cells"]] == first_ids
     assert tools.notebooks.sync_problem(tools.notebooks.Lesson(lessons / "96_good.py")) is None

@@ -9,8 +9,8 @@ from tools.metrics import load_metrics, metrics_path, record_metrics
 
 def test_record_merges_and_writes_json(isolated_runs_dir):
     record_metrics("09_train_lenet", accuracy=0.98)
-    merged = record_metrics("09_train_lenet", epochs=np.int64(5), loss=np.float32(0.25), note="ok")
-    assert merged == {"accuracy": 0.98, "epochs": 5, "loss": 0.25, "note": "ok"}
+    assert record_metrics("09_train_lenet", epochs=np.int64(5), loss=np.float32(0.25), note="ok") is None
+    merged = {"accuracy": 0.98, "epochs": 5, "loss": 0.25, "note": "ok"}
     stored = json.loads((isolated_runs_dir / "metrics" / "09_train_lenet.json").read_text())
     assert stored == merged and type(stored["epochs"]) is int
     assert load_metrics("09_train_lenet") == merged

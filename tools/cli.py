@@ -9,12 +9,15 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import nbformat
 from nbclient.exceptions import CellExecutionError
 from tools.progress import tqdm
 
 from tools.datasets import DATASETS, build_dataset, verify_dataset, write_manifest
+from tools.grader import DEFAULT_TIMEOUT_SECONDS, format_table, grade_folder, score_table, write_report, \
+    write_student_versions
 from tools.metrics import load_metrics, metrics_path
 from tools.notebooks import Lesson, budget_seconds, execute, read_source, select_lessons, write_reference
 from tools.runtime import runs_dir
@@ -145,6 +148,30 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_student(args: argparse.Namespace) -> int:
+    lessons = select_lessons(args.lessons)
+    written = write_student_versions(lessons, args.out)
+    for path in written:
+        print(path)
+    print(f"{len(lessons)} student version(s) in {args.out}: solutions replaced by stubs, exercise outputs cleared")
+    return 0
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    hidden = args.hidden
+    if hidden is not None and not hidden.is_dir():
+        raise FileNotFoundError(f"hidden-checks folder {hidden} does not exist")
+    grades = grade_folder(args.submissions, timeout=args.timeout, hidden_dir=hidden, jobs=args.jobs)
+    header, rows = score_table(grades)
+    print(format_table(header, rows))
+    for grade in grades:
+        if grade.status != "graded":
+            print(f"note: {grade.student}/{grade.lesson}: {grade.status}")
+    csv_path, json_path = write_report(grades, args.out)
+    print(f"\nreport: {csv_path} and {json_path}")
+    return 0
+
+
 def cmd_tensorboard(args: argparse.Namespace) -> int:
     executable = shutil.which("tensorboard")
     if executable is None:
@@ -178,6 +205,22 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--write-manifests", action="store_true",
                       help="maintainers: record the fresh build as the new manifests")
     data.set_defaults(handler=cmd_data)
+
+    student = commands.add_parser("student", help="write student versions (solutions replaced by stubs)")
+    student.add_argument("lessons", nargs="*", help=lessons_help)
+    student.add_argument("--out", type=Path, required=True, help="folder for the student notebooks and scripts")
+    student.set_defaults(handler=cmd_student)
+
+    grade = commands.add_parser("grade", help="grade a folder of submissions (one sub-folder per student)")
+    grade.add_argument("submissions", type=Path, help="folder holding <student>/<NN_topic>.ipynb or .py")
+    grade.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS,
+                       help=f"wall-clock seconds per submission (default {DEFAULT_TIMEOUT_SECONDS})")
+    grade.add_argument("--hidden", type=Path, default=None,
+                       help="folder of hidden checks, <NN>.py each defining HIDDEN_CHECKS")
+    grade.add_argument("--jobs", type=int, default=1, help="submissions graded at the same time")
+    grade.add_argument("--out", type=Path, default=Path("runs/grades/report"),
+                       help="report path without suffix: writes REPORT.csv and REPORT.json")
+    grade.set_defaults(handler=cmd_grade)
 
     board = commands.add_parser("tensorboard", help="start TensorBoard on runs/, bound to 127.0.0.1")
     board.add_argument("--port", type=int, default=6006)

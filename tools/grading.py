@@ -17,20 +17,18 @@ def results_path(lesson_number: str) -> Path:
     return runs_dir("exercises") / f"{lesson_number}.json"
 
 
-def check_exercise(exercise: str, check: Callable[[], object], points: int = 1) -> None:
-    """Run ``check`` for exercise ``exercise`` (``"NN.k"``), print the verdict and record it.
+def evaluate_check(exercise: str, check: Callable[[], object], points: int = 1) -> dict:
+    """Run ``check`` for exercise ``exercise`` and return its result, printing nothing.
 
-    ``check`` raises (usually with ``assert cond, "what is wrong"``) when the answer is wrong.
-    Any exception counts as a failure, so a missing name or an unsolved stub scores 0
-    instead of stopping the notebook. Prints ``[ex NN.k] passed p/p`` or
-    ``[ex NN.k] failed 0/p: <reason>``; the result lands in ``runs/exercises/NN.json``.
+    The result is ``{"exercise", "passed", "points", "max_points", "verdict"}``; any exception
+    raised by ``check`` is a failure whose message becomes the reason.
     """
-    match = _EXERCISE_ID.match(exercise)
+    match = _EXERCISE_ID.match(exercise) if isinstance(exercise, str) else None
     if not match:
         raise ValueError(f"exercise id must look like '02.1' (lesson.number), got {exercise!r}")
     if not callable(check):
         raise TypeError(f"check must be a function that raises when the answer is wrong, got {check!r}")
-    if not isinstance(points, int) or points < 1:
+    if not isinstance(points, int) or isinstance(points, bool) or points < 1:
         raise ValueError(f"points must be a positive int, got {points!r}")
     try:
         check()
@@ -41,17 +39,25 @@ def check_exercise(exercise: str, check: Callable[[], object], points: int = 1) 
         passed, verdict = False, f"[ex {exercise}] failed 0/{points}: {reason}"
     else:
         passed, verdict = True, f"[ex {exercise}] passed {points}/{points}"
-    print(verdict)
-    _record(match.group(1), exercise, passed, points, verdict)
+    return {"exercise": exercise, "passed": passed, "points": points if passed else 0,
+            "max_points": points, "verdict": verdict}
 
 
-def _record(lesson_number: str, exercise: str, passed: bool, points: int, verdict: str) -> None:
-    path = results_path(lesson_number)
+def check_exercise(exercise: str, check: Callable[[], object], points: int = 1) -> None:
+    """Run ``check`` for exercise ``exercise`` (``"NN.k"``), print the verdict and record it.
+
+    ``check`` raises (usually with ``assert cond, "what is wrong"``) when the answer is wrong.
+    Any exception counts as a failure, so a missing name or an unsolved stub scores 0
+    instead of stopping the notebook. Prints ``[ex NN.k] passed p/p`` or
+    ``[ex NN.k] failed 0/p: <reason>``; the result lands in ``runs/exercises/NN.json``.
+    """
+    result = evaluate_check(exercise, check, points)
+    print(result["verdict"])
+    _record(result)
+
+
+def _record(result: dict) -> None:
+    path = results_path(result["exercise"][:2])
     results = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    results[exercise] = {
-        "passed": passed,
-        "points": points if passed else 0,
-        "max_points": points,
-        "verdict": verdict,
-    }
+    results[result["exercise"]] = {k: v for k, v in result.items() if k != "exercise"}
     path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -19,8 +19,8 @@ def metrics_path(lesson: str) -> Path:
     return runs_dir("metrics") / f"{lesson}.json"
 
 
-def record_metrics(lesson: str, **metrics: float | int | str | bool) -> dict:
-    """Merge ``metrics`` into the lesson's metrics file and return everything recorded so far.
+def record_metrics(lesson: str, **metrics: float | int | str | bool) -> None:
+    """Merge ``metrics`` into the lesson's metrics file (``load_metrics`` reads them back).
 
     Values must be numbers, strings or booleans; tensors should be turned into numbers
     first (``loss.item()``).
@@ -37,7 +37,6 @@ def record_metrics(lesson: str, **metrics: float | int | str | bool) -> dict:
     recorded = load_metrics(lesson)
     recorded.update({name: _plain(value) for name, value in metrics.items()})
     path.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return recorded
 
 
 def _plain(value: float | int | str | bool) -> float | int | str | bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -107,11 +108,19 @@ def execute(notebook: nbformat.NotebookNode, cwd: Path, timeout: int = CELL_TIME
 
 
 def strip_run_noise(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop what differs between runs but means nothing: interpreter versions, widget state."""
+    """Drop what differs between runs but means nothing: interpreter versions, widget state,
+    and random cell ids (replaced by ids derived from each cell's content)."""
     notebook.metadata.pop("language_info", None)
     notebook.metadata.pop("widgets", None)
+    taken: set[str] = set()
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
+        digest = hashlib.sha1(f"{cell.cell_type}\n{cell.source}".encode()).hexdigest()[:8]
+        cell_id, suffix = digest, 1
+        while cell_id in taken:
+            cell_id, suffix = f"{digest}-{suffix}", suffix + 1
+        taken.add(cell_id)
+        cell.id = cell_id
     return notebook
 
 
