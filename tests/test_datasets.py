@@ -144,3 +144,14 @@ def test_cached_dataset_and_transformed_subset(data_home):
         datasets.CachedDataset(ClassFolderDataset(ensure_dataset("faces")))
     with pytest.raises(IndexError, match=r"0\.\.199"):
         datasets.TransformedSubset(cached, [0, 200])
+
+
+def test_first_use_build_keeps_a_set_another_process_finished(data_home):
+    kept = build_dataset("faces")
+    marker = kept / "face" / "face_000.png"
+    before = marker.stat().st_ino
+    build_dataset("faces", replace=False)
+    assert marker.stat().st_ino == before  # untouched: the parallel build was discarded
+    build_dataset("faces")
+    assert marker.stat().st_ino != before  # an explicit rebuild replaces the set
+    assert verify_dataset("faces") == [] and not list(data_home.glob(".faces-*"))

@@ -125,11 +125,13 @@ def describe_files(folder: Path) -> dict:
     return {"counts": counts, "files": files}
 
 
-def build_dataset(name: str) -> Path:
+def build_dataset(name: str, replace: bool = True) -> Path:
     """Build ``name`` from scratch into ``data/<name>/`` (atomically) and return the folder.
 
-    The set is written to a temporary folder first and moved into place, so a build that is
-    interrupted, or runs at the same time as another, never leaves a half-written set.
+    The set is written to a temporary folder first and renamed into place, so an interrupted
+    build never leaves a half-written set. With ``replace=False`` (first use by a lesson), a set
+    that another process finished meanwhile is kept and this build is discarded, so lessons
+    running in parallel never see the folder disappear.
     """
     spec = _spec(name)
     final = data_dir() / name
@@ -137,11 +139,14 @@ def build_dataset(name: str) -> Path:
     scratch = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=final.parent))
     try:
         spec.build(scratch / name)
-        stale = final.parent / f".{name}-stale-{os.getpid()}"
-        if final.exists():
+        if replace and final.exists():
+            stale = scratch / "stale"
             final.rename(stale)
-        (scratch / name).rename(final)
-        shutil.rmtree(stale, ignore_errors=True)
+        try:
+            (scratch / name).rename(final)
+        except OSError:
+            if not final.is_dir():
+                raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return final
@@ -182,7 +187,7 @@ def ensure_dataset(name: str) -> Path:
     """The folder of dataset ``name``, built on first use; a clear error if it is damaged."""
     folder = data_dir() / name
     if not folder.exists():
-        build_dataset(name)
+        build_dataset(name, replace=False)
     problems = verify_dataset(name)
     if problems:
         shown = "\n".join(f"  {p}" for p in problems[:10])
