@@ -13,13 +13,19 @@ from pathlib import Path
 
 import nbformat
 from nbclient.exceptions import CellExecutionError
-from tools.progress import tqdm
 
 from tools.datasets import DATASETS, build_dataset, verify_dataset, write_manifest
-from tools.grader import DEFAULT_TIMEOUT_SECONDS, format_table, grade_folder, score_table, write_report, \
-    write_student_versions
+from tools.grader import (
+    DEFAULT_TIMEOUT_SECONDS,
+    format_table,
+    grade_folder,
+    score_table,
+    write_report,
+    write_student_versions,
+)
 from tools.metrics import load_metrics, metrics_path
 from tools.notebooks import Lesson, budget_seconds, execute, read_source, select_lessons, write_reference
+from tools.progress import tqdm
 from tools.runtime import runs_dir
 
 
@@ -33,10 +39,10 @@ class LessonResult:
     error: str = ""
 
 
-def _first_line(error: BaseException) -> str:
+def _first_line(error: Exception) -> str:
+    """One line about why a lesson stopped: nbclient's message ends with the exception line."""
     if isinstance(error, CellExecutionError):
-        # nbclient's message ends with the exception line; the cell source comes first.
-        lines = [l for l in str(error).splitlines() if l.strip()]
+        lines = [line for line in str(error).splitlines() if line.strip()]
         return lines[-1] if lines else type(error).__name__
     return f"{type(error).__name__}: {error}"
 
@@ -49,7 +55,7 @@ def _run_one(lesson: Lesson) -> tuple[LessonResult, nbformat.NotebookNode]:
     status, error = "passed", ""
     try:
         execute(notebook, cwd=lesson.py.parent)
-    except CellExecutionError as exc:
+    except Exception as exc:  # noqa: BLE001 - a failing cell, a dead kernel or a timeout: all a "failed" row
         status, error = "failed", _first_line(exc)
     seconds = time.perf_counter() - start
     result = LessonResult(lesson.name, status, round(seconds, 1), budget_seconds(notebook),
@@ -124,15 +130,7 @@ def cmd_data(args: argparse.Namespace) -> int:
         if name not in DATASETS:
             raise LookupError(f"no dataset {name!r}; datasets are: {', '.join(DATASETS)}")
     if args.verify:
-        problems = [p for name in names for p in verify_dataset(name)]
-        for problem in problems:
-            print(f"course: {problem}", file=sys.stderr)
-        if problems:
-            rebuild = " ".join(["course data", *args.sets])
-            print(f"course: {len(problems)} problem(s); rebuild with `{rebuild}`", file=sys.stderr)
-            return 1
-        print(f"verified: {', '.join(names)}")
-        return 0
+        return _report_verification(names, args.sets)
     with tqdm(names, desc="building data", unit="set", file=sys.stderr) as bar:
         for name in bar:
             bar.set_postfix_str(name)
@@ -142,10 +140,20 @@ def cmd_data(args: argparse.Namespace) -> int:
                 write_manifest(name)
             bar.write(f"{name}: {DATASETS[name].description} -> {folder} ({time.perf_counter() - start:.1f} s)",
                       file=sys.stderr)
+    return _report_verification(names, args.sets)
+
+
+def _report_verification(names: list[str], asked: list[str]) -> int:
+    """Check ``names`` against their manifests; print each problem and how to rebuild."""
     problems = [p for name in names for p in verify_dataset(name)]
     for problem in problems:
         print(f"course: {problem}", file=sys.stderr)
-    return 1 if problems else 0
+    if problems:
+        rebuild = " ".join(["course data", *asked])
+        print(f"course: {len(problems)} problem(s); rebuild with `{rebuild}`", file=sys.stderr)
+        return 1
+    print(f"verified: {', '.join(names)}")
+    return 0
 
 
 def cmd_student(args: argparse.Namespace) -> int:
