@@ -238,7 +238,7 @@ plot_history(history, title="LeNet on 4,000 digits");
 best_model = LeNet(classes=10, in_channels=1).to(DEVICE)
 best_model.load_state_dict(torch.load(checkpoint, map_location=DEVICE, weights_only=True))
 predictions, truth = predict(best_model, test_loader, DEVICE)
-test_accuracy = (predictions == truth).float().mean().item()
+test_accuracy = (predictions == truth).sum().item() / len(truth)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
