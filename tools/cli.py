@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 from nbclient.exceptions import CellExecutionError
 
-from tools.datasets import DATASETS, build_dataset, verify_dataset, write_manifest
+from tools.datasets import DATASETS, build_dataset, dataset_spec, verify_dataset, write_manifest
 from tools.grader import (
     DEFAULT_TIMEOUT_SECONDS,
     format_table,
@@ -126,19 +126,17 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
 def cmd_data(args: argparse.Namespace) -> int:
     names = args.sets or list(DATASETS)
-    for name in names:
-        if name not in DATASETS:
-            raise LookupError(f"no dataset {name!r}; datasets are: {', '.join(DATASETS)}")
+    specs = [dataset_spec(name) for name in names]
     if args.verify:
         return _report_verification(names, args.sets)
-    with tqdm(names, desc="building data", unit="set", file=sys.stderr) as bar:
-        for name in bar:
-            bar.set_postfix_str(name)
+    with tqdm(specs, desc="building data", unit="set", file=sys.stderr) as bar:
+        for spec in bar:
+            bar.set_postfix_str(spec.name)
             start = time.perf_counter()
-            folder = build_dataset(name)
+            folder = build_dataset(spec.name)
             if args.write_manifests:
-                write_manifest(name)
-            bar.write(f"{name}: {DATASETS[name].description} -> {folder} ({time.perf_counter() - start:.1f} s)",
+                write_manifest(spec.name)
+            bar.write(f"{spec.name}: {spec.description} -> {folder} ({time.perf_counter() - start:.1f} s)",
                       file=sys.stderr)
     return _report_verification(names, args.sets)
 

@@ -101,7 +101,8 @@ DATASETS: dict[str, DatasetSpec] = {
 }
 
 
-def _spec(name: str) -> DatasetSpec:
+def dataset_spec(name: str) -> DatasetSpec:
+    """The spec of dataset ``name``; a clear error listing the datasets when there is none."""
     if name not in DATASETS:
         raise LookupError(f"no dataset {name!r}; datasets are: {', '.join(DATASETS)}")
     return DATASETS[name]
@@ -133,7 +134,7 @@ def build_dataset(name: str, replace: bool = True) -> Path:
     that another process finished meanwhile is kept and this build is discarded, so lessons
     running in parallel never see the folder disappear.
     """
-    spec = _spec(name)
+    spec = dataset_spec(name)
     final = data_dir() / name
     final.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=final.parent))
@@ -154,7 +155,7 @@ def build_dataset(name: str, replace: bool = True) -> Path:
 
 def write_manifest(name: str) -> Path:
     """Record the built set's counts and checksums as its manifest (maintainers only)."""
-    spec = _spec(name)
+    spec = dataset_spec(name)
     manifest = {"dataset": name, "description": spec.description, **describe_files(data_dir() / name)}
     path = manifest_path(name)
     path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -163,7 +164,7 @@ def write_manifest(name: str) -> Path:
 
 def verify_dataset(name: str) -> list[str]:
     """Problems of the built set against its manifest: missing, corrupt and unexpected files."""
-    _spec(name)
+    dataset_spec(name)
     path = manifest_path(name)
     if not path.exists():
         return [f"{path} is missing; it is part of the repository: restore it with git"]
