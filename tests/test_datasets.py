@@ -6,7 +6,11 @@ import json
 import shutil
 import socket
 
+import numpy as np
 import pytest
+import torch
+from PIL import Image
+from torch.utils.data import TensorDataset
 from torchvision import transforms as T
 
 from tools import datasets
@@ -155,3 +159,109 @@ def test_first_use_build_keeps_a_set_another_process_finished(data_home):
     build_dataset("faces")
     assert marker.stat().st_ino != before  # an explicit rebuild replaces the set
     assert verify_dataset("faces") == [] and not list(data_home.glob(".faces-*"))
+
+
+@pytest.mark.parametrize("fractions", [(float("nan"), 0.5, 0.5), (0.8, 0.1, float("inf")), "0.8", ("0.8", "0.1", "0.1")])
+def test_stratified_split_rejects_non_finite_or_non_numeric_fractions(fractions):
+    with pytest.raises(ValueError, match="finite, non-negative numbers summing to 1"):
+        stratified_split([0, 1], fractions)
+
+
+def test_stratified_split_rejects_one_hot_targets():
+    one_hot = torch.nn.functional.one_hot(torch.tensor([0, 1, 2, 1]), 3)
+    with pytest.raises(ValueError, match=r"one class label per sample.*argmax\(dim=1\)"):
+        stratified_split(one_hot)
+    with pytest.raises(ValueError, match="one class label per sample"):
+        stratified_split([[1, 0], [0, 1]])
+
+
+@pytest.mark.parametrize("targets", [[0.5, 1.5, 0.5], torch.tensor([0.0, 1.0]), np.array([0.0, 1.0])])
+def test_stratified_split_rejects_float_labels(targets):
+    with pytest.raises(ValueError, match=r"pass class indices as ints"):
+        stratified_split(targets)
+
+
+@pytest.mark.parametrize("targets", [5, "0101", {"train": [0]}])
+def test_stratified_split_rejects_non_sequences(targets):
+    with pytest.raises(TypeError, match="one class label per sample"):
+        stratified_split(targets)
+
+
+def test_stratified_split_same_result_for_list_tensor_and_array():
+    targets = [label for label in range(3) for _ in range(10)]
+    expected = stratified_split(targets, seed=4)
+    assert stratified_split(torch.tensor(targets), seed=4) == expected
+    assert stratified_split(np.array(targets), seed=4) == expected
+    assert stratified_split(targets, np.array([0.8, 0.1, 0.1]), seed=4) == expected
+
+
+def test_transformed_subset_refuses_the_whole_split_dict_and_bad_indices():
+    dataset = TensorDataset(torch.zeros(6, 1), torch.arange(6))
+    split = stratified_split([0, 1] * 3, (0.5, 0.5, 0.0))
+    with pytest.raises(TypeError, match=r"pass one part of the split, e\.g\. split\['train'\], not the whole dict"):
+        datasets.TransformedSubset(dataset, split)
+    with pytest.raises(TypeError, match=r"indices must be ints, got 1\.0"):
+        datasets.TransformedSubset(dataset, [0, 1.0])
+    with pytest.raises(TypeError, match="expects a Dataset"):
+        datasets.TransformedSubset(split, split["train"])
+    with pytest.raises(TypeError, match="transform must be callable"):
+        datasets.TransformedSubset(dataset, split["train"], transform="flip")
+    assert len(datasets.TransformedSubset(dataset, torch.tensor(split["train"]))) == len(split["train"])
+
+
+def test_cached_dataset_refuses_paths_pairs_and_mixed_shapes(tmp_path):
+    with pytest.raises(TypeError, match="expects a Dataset"):
+        datasets.CachedDataset(str(tmp_path))
+    with pytest.raises(TypeError, match=r"\(image, label\) pairs"):
+        datasets.CachedDataset([torch.zeros(2)])
+    mixed = [(torch.zeros(1, 4, 4), 0), (torch.zeros(1, 4, 5), 1)]
+    with pytest.raises(ValueError, match=r"item 1 has shape \(1, 4, 5\) but item 0 has \(1, 4, 4\).*Resize"):
+        datasets.CachedDataset(mixed)
+
+
+def test_class_folder_dataset_checks_class_to_idx_root_and_transform(tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        Image.new("L", (4, 4)).save(tmp_path / name / "x.png")
+    with pytest.raises(TypeError, match=r"dict \{folder name: label\}"):
+        ClassFolderDataset(tmp_path, class_to_idx=["a", "b"])
+    for bad in ({"a": 0, "b": 0}, {"a": 1, "b": 2}, {"a": "0", "b": 1}):
+        with pytest.raises(ValueError, match=r"its own label 0\.\.1"):
+            ClassFolderDataset(tmp_path, class_to_idx=bad)
+    with pytest.raises(FileNotFoundError, match="is a file, not a folder"):
+        ClassFolderDataset(tmp_path / "a" / "x.png")
+    with pytest.raises(TypeError, match="folder path"):
+        ClassFolderDataset(None)
+    with pytest.raises(TypeError, match="transform must be callable"):
+        ClassFolderDataset(tmp_path, transform="ToTensor")
+    assert ClassFolderDataset(tmp_path, class_to_idx={"b": 0}).targets == [0]
+
+
+def test_truncated_png_names_the_file_and_the_rebuild_command(data_home):
+    root = ensure_dataset("faces")
+    damaged = root / "face" / "face_000.png"
+    damaged.write_bytes(damaged.read_bytes()[:60])
+    faces = ClassFolderDataset(root)
+    index = faces.samples.index((damaged, 1))
+    with pytest.raises(DatasetError, match=r"cannot read image .*face_000\.png.*`course data faces`"):
+        faces[index]
+
+
+def test_unreadable_image_outside_the_course_sets_says_replace_it(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.png").write_bytes(b"not a png")
+    with pytest.raises(DatasetError, match=r"x\.png.*replace or delete the file"):
+        ClassFolderDataset(tmp_path)[0]
+
+
+def test_corrupt_manifest_is_named(data_home):
+    build_dataset("faces")
+    manifest = data_home / "faces.manifest.json"
+    manifest.write_text('{"files": ', encoding="utf-8")
+    problems = verify_dataset("faces")
+    assert len(problems) == 1 and problems[0].startswith(f"{manifest} is not valid JSON")
+    with pytest.raises(DatasetError, match=r"faces\.manifest\.json is not valid JSON.*restore it"):
+        ensure_dataset("faces")
+    manifest.write_text('{"counts": {}}', encoding="utf-8")
+    assert verify_dataset("faces") == [f'{manifest} has no "files" table; it is part of the repository: '
+                                       f"restore it with `git checkout -- faces.manifest.json` in {data_home}"]

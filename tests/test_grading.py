@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tools.grading import check_exercise, results_path
+from tools.grading import check_exercise, evaluate_check, results_path
 
 
 def _passing():
@@ -71,3 +71,27 @@ def test_bad_check_and_points():
         check_exercise("04.1", True)
     with pytest.raises(ValueError, match="positive int"):
         check_exercise("04.1", _passing, points=0)
+
+
+@pytest.mark.parametrize(
+    "returned, shown",
+    [(False, "False"), (True, "True"), (0, "0"), ("x" * 60, "a str")],
+)
+def test_a_check_that_returns_a_value_fails(returned, shown, capsys):
+    check_exercise("04.3", lambda: returned, points=2)
+    assert capsys.readouterr().out == (
+        f"[ex 04.3] failed 0/2: the check returned {shown}; "
+        "checks must raise (assert ...) when the answer is wrong and return nothing\n"
+    )
+    assert json.loads(results_path("04").read_text())["04.3"]["passed"] is False
+
+
+def test_evaluate_check_result_of_a_returned_false():
+    result = evaluate_check("04.4", lambda: False)
+    assert (result["passed"], result["points"], result["max_points"]) == (False, 0, 1)
+
+
+def test_corrupt_results_file_names_it_and_the_fix():
+    results_path("04").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"04\.json is not valid JSON.*delete it and re-run"):
+        check_exercise("04.1", _passing)

@@ -35,3 +35,38 @@ def test_non_finite_is_rejected(value):
 def test_bad_lesson_name(name):
     with pytest.raises(ValueError, match="lesson name"):
         metrics_path(name)
+
+
+@pytest.mark.parametrize("value", [np.float32("nan"), np.float64("inf"), np.float32("-inf")])
+def test_non_finite_numpy_float_is_rejected(value):
+    with pytest.raises(ValueError, match="cannot be recorded"):
+        record_metrics("02_autograd", loss=value)
+    assert load_metrics("02_autograd") == {}
+
+
+def test_zero_dim_tensor_says_use_item():
+    with pytest.raises(TypeError, match=r"use \.item\(\)"):
+        record_metrics("02_autograd", loss=torch.tensor(0.5))
+    with pytest.raises(TypeError, match=r"shape \(3,\).*\.mean\(\)\.item\(\)"):
+        record_metrics("02_autograd", losses=torch.zeros(3))
+
+
+def test_numpy_bool_is_recorded_as_bool():
+    record_metrics("06_module_containers", target_met=np.bool_(True))
+    assert load_metrics("06_module_containers") == {"target_met": True}
+
+
+def test_corrupt_metrics_file_names_it_and_the_fix(isolated_runs_dir):
+    path = metrics_path("09_train_lenet")
+    path.write_text('{"accuracy": 0.9', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"09_train_lenet\.json is not valid JSON.*delete it and re-run"):
+        record_metrics("09_train_lenet", accuracy=0.98)
+    path.write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"09_train_lenet\.json holds a JSON list.*delete it"):
+        load_metrics("09_train_lenet")
+
+
+@pytest.mark.parametrize("name", [None, 2, ".."])
+def test_lesson_name_must_be_a_name(name):
+    with pytest.raises(ValueError, match="lesson name"):
+        metrics_path(name)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from tools.models import LeNet, LeNet2, count_parameters, initialize_weights
-from tools.train import confusion_matrix, evaluate, fit, predict
+from tools.train import confusion_matrix, evaluate, fit, predict, run_epoch
 
 LENET_RGB_PARAMETERS = 456 + 2416 + 48120 + 10164 + 850  # conv1, conv2, fc1, fc2, fc3
 
@@ -113,3 +116,148 @@ def test_confusion_matrix_rejects_bad_input():
         confusion_matrix(torch.tensor([0, 1]), torch.tensor([0]), 2)
     with pytest.raises(ValueError, match=r"0\.\.1"):
         confusion_matrix(torch.tensor([0, 2]), torch.tensor([0, 1]), 2)
+
+
+def test_count_parameters_of_a_tensor_says_numel():
+    with pytest.raises(TypeError, match=r"expects an nn.Module \(a model\), got Tensor; for a tensor use t\.numel\(\)"):
+        count_parameters(torch.zeros(3, 4))
+
+
+def test_initialize_weights_without_bias_or_affine():
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, bias=False), nn.Linear(4, 2, bias=False), nn.BatchNorm2d(2, affine=False),
+                          nn.BatchNorm1d(3), nn.BatchNorm3d(2, affine=False))
+    with torch.no_grad():
+        model[3].weight.fill_(5.0)
+        model[3].bias.fill_(5.0)
+    assert initialize_weights(model) is model
+    assert torch.equal(model[3].weight, torch.ones(3)) and torch.equal(model[3].bias, torch.zeros(3))
+    with pytest.raises(TypeError, match="nn.Module"):
+        initialize_weights([nn.Linear(2, 2)])
+
+
+@pytest.mark.parametrize("model_class", [LeNet, LeNet2])
+def test_lenet_refuses_28_pixel_images_with_how_to_pad(model_class):
+    model = model_class(classes=10, in_channels=1)
+    with pytest.raises(ValueError, match=r"\[N, C, 32, 32\], got \(2, 1, 28, 28\).*Pad\(2\).*F\.pad\(x, \(2, 2, 2, 2\)\)"):
+        model(torch.zeros(2, 1, 28, 28))
+    with pytest.raises(ValueError, match=r"x\.unsqueeze\(0\)"):
+        model(torch.zeros(1, 32, 32))
+    padded = nn.functional.pad(torch.zeros(2, 1, 28, 28), (2, 2, 2, 2))
+    assert model(padded).shape == (2, 10)
+
+
+def test_lenet_channel_mismatch_is_still_conv1s_error():
+    with pytest.raises(RuntimeError, match="expected input\\[1, 3, 32, 32\\] to have 1 channels"):
+        LeNet(classes=10, in_channels=1)(torch.zeros(1, 3, 32, 32))
+
+
+@pytest.mark.parametrize("kwargs", [{"classes": 2.5}, {"in_channels": True}, {"classes": -1}])
+def test_lenet_sizes_must_be_positive_ints(kwargs):
+    for model_class in (LeNet, LeNet2):
+        with pytest.raises(ValueError, match="positive ints"):
+            model_class(**kwargs)
+
+
+def _fit_args(model=None):
+    model = model or nn.Linear(2, 2)
+    loader = DataLoader(_blobs(20), batch_size=10)
+    return dict(model=model, train_loader=loader, valid_loader=loader, loss_fn=nn.CrossEntropyLoss(),
+                optimizer=torch.optim.SGD(model.parameters(), lr=0.1), epochs=1, device=torch.device("cpu"),
+                progress=False)
+
+
+@pytest.mark.parametrize(
+    "change, error, message",
+    [
+        ({"optimizer": None}, TypeError, r"fit needs an optimizer to train, got NoneType"),
+        ({"optimizer": torch.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)}, ValueError,
+         "holds none of the model's parameters"),
+        ({"loss_fn": "cross_entropy"}, TypeError, "loss_fn must be a loss function"),
+        ({"epochs": 2.0}, TypeError, "epochs must be an int"),
+        ({"epochs": True}, TypeError, "epochs must be an int"),
+        ({"model": "lenet"}, TypeError, r"fit expects an nn.Module"),
+        ({"train_loader": _blobs(4)}, TypeError, r"train_loader must be a DataLoader.*DataLoader\(dataset"),
+        ({"valid_loader": []}, ValueError, "valid_loader yields no samples"),
+        ({"scheduler": 0.5}, TypeError, "scheduler must be"),
+        ({"checkpoint": 3}, TypeError, "checkpoint must be a file path"),
+    ],
+)
+def test_fit_refuses_bad_arguments_before_training(change, error, message):
+    args = _fit_args()
+    before = [p.clone() for p in args["model"].parameters()] if isinstance(args["model"], nn.Module) else []
+    args.update(change)
+    with pytest.raises(error, match=message):
+        fit(**args)
+    if isinstance(args["model"], nn.Module):
+        assert all(torch.equal(a, b) for a, b in zip(before, args["model"].parameters()))
+
+
+def test_fit_refuses_an_unwritable_checkpoint_before_training(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    folder = tmp_path / "ckpt"
+    folder.mkdir()
+    for checkpoint, message in ((blocker / "best.pt", "cannot write the checkpoint .*file/best.pt"),
+                                (folder, r"checkpoint .*ckpt is a folder; pass a file path inside it")):
+        args = _fit_args()
+        before = args["model"].weight.clone()
+        with pytest.raises((OSError, ValueError), match=message):
+            fit(**args, checkpoint=checkpoint)
+        assert torch.equal(args["model"].weight, before)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["ckpt", "file"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root can write any folder")
+def test_fit_refuses_a_read_only_folder(tmp_path):
+    folder = tmp_path / "locked"
+    folder.mkdir(mode=0o500)
+    try:
+        with pytest.raises(OSError, match="cannot write the checkpoint .*locked/best.pt"):
+            fit(**_fit_args(), checkpoint=folder / "best.pt")
+    finally:
+        folder.chmod(0o700)
+
+
+def test_failed_save_leaves_no_partial_file(tmp_path, monkeypatch):
+    def broken_save(state, path):
+        Path(path).write_bytes(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", broken_save)
+    checkpoint = tmp_path / "best.pt"
+    with pytest.raises(OSError, match="disk full"):
+        fit(**_fit_args(), checkpoint=checkpoint)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fit_checkpoint_leaves_only_the_checkpoint(tmp_path):
+    fit(**_fit_args(), checkpoint=str(tmp_path / "best.pt"))
+    assert [p.name for p in tmp_path.iterdir()] == ["best.pt"]
+
+
+def test_run_epoch_refuses_non_scalar_loss_and_non_class_outputs():
+    loader = DataLoader(_blobs(20), batch_size=10)
+    with pytest.raises(ValueError, match=r"loss_fn must return one number.*reduction='mean'"):
+        evaluate(nn.Linear(2, 2), loader, nn.CrossEntropyLoss(reduction="none"), torch.device("cpu"))
+    with pytest.raises(ValueError, match=r"class scores of shape \[N, classes\].*outputs of shape \(10, 1\)"):
+        evaluate(nn.Linear(2, 1), loader, nn.MSELoss(), torch.device("cpu"))
+    singles = DataLoader(TensorDataset(torch.zeros(4, 2)), batch_size=2)
+    with pytest.raises(ValueError, match=r"\(inputs, targets\) pairs"):
+        predict(nn.Linear(2, 2), singles, torch.device("cpu"))
+    with pytest.raises(TypeError, match="optimizer must be"):
+        run_epoch(nn.Linear(2, 2), loader, nn.CrossEntropyLoss(), torch.device("cpu"), optimizer="sgd")
+
+
+@pytest.mark.parametrize(
+    "predictions, targets, classes, error, message",
+    [
+        (torch.tensor([0.9, 0.2]), torch.tensor([1, 0]), 2, TypeError, r"outputs\.argmax\(dim=1\)"),
+        (torch.tensor([1, 0]), torch.tensor([1.0, 0.0]), 2, TypeError, "targets must hold class indices"),
+        ([1, 0], torch.tensor([1, 0]), 2, TypeError, r"torch\.tensor\(predictions\)"),
+        (torch.tensor([1, 0]), torch.tensor([1, 0]), 0, ValueError, "classes must be a positive int"),
+        (torch.tensor([1, 0]), torch.tensor([1, 0]), 2.0, ValueError, "classes must be a positive int"),
+    ],
+)
+def test_confusion_matrix_refuses_scores_lists_and_bad_classes(predictions, targets, classes, error, message):
+    with pytest.raises(error, match=message):
+        confusion_matrix(predictions, targets, classes)

@@ -113,3 +113,12 @@ def test_missing_package_names_the_pip_requirement(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "hangul_names.dramawiki", None)
     with pytest.raises(ImportError, match=re.escape("pip install 'hangul-names==0.4.2'")):
         build_names(tmp_path)
+
+
+def test_target_must_be_a_folder_path(tmp_path):
+    blocker = tmp_path / "names.txt"
+    blocker.write_text("x\n")
+    with pytest.raises(NotADirectoryError, match=r"names\.txt is a file; pass the folder"):
+        build_names(blocker)
+    with pytest.raises(TypeError, match="folder path"):
+        build_names(None)

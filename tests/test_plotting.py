@@ -42,3 +42,42 @@ def test_plot_history_and_confusion_matrix():
 def test_use_course_style_outside_ipython():
     use_course_style()
     assert matplotlib.rcParams["figure.figsize"] == [6.0, 4.0]
+
+
+def test_show_images_refuses_one_image_bad_titles_and_layout():
+    with pytest.raises(ValueError, match=r"one image of shape \(3, 8, 8\).*show_images\(\[image\]\)"):
+        show_images(torch.rand(3, 8, 8))
+    with pytest.raises(ValueError, match=r"show_images\(\[image\]\)"):
+        show_images(Image.new("L", (4, 4)))
+    with pytest.raises(ValueError, match=r"batch tensor \[N, C, H, W\]"):
+        show_images(torch.rand(8, 8))
+    with pytest.raises(TypeError, match="one title per image"):
+        show_images(torch.rand(3, 1, 4, 4), titles="abc")
+    with pytest.raises(ValueError, match="ncols must be a positive int"):
+        show_images(torch.rand(2, 1, 4, 4), ncols=0)
+    with pytest.raises(ValueError, match="size must be a positive number"):
+        show_images(torch.rand(2, 1, 4, 4), size=0)
+
+
+def test_show_images_draws_uint8_colour_as_pixels():
+    pixels = torch.full((3, 4, 4), 200, dtype=torch.uint8)
+    drawn = show_images([pixels]).axes[0].images[0].get_array()
+    assert drawn.max() == 200
+
+
+def test_plot_history_refuses_other_objects_and_ragged_or_empty_curves():
+    with pytest.raises(TypeError, match="History that tools.train.fit returns"):
+        plot_history({"train_loss": [1.0]})
+    with pytest.raises(ValueError, match="one value per epoch"):
+        plot_history(History(train_loss=[1.0, 0.5], train_acc=[0.5], valid_loss=[1.0], valid_acc=[0.5]))
+    with pytest.raises(ValueError, match="no epochs yet"):
+        plot_history(History())
+
+
+def test_plot_confusion_matrix_refuses_bad_names_and_matrix():
+    with pytest.raises(TypeError, match="one name per class"):
+        plot_confusion_matrix(torch.eye(2), 2)
+    with pytest.raises(TypeError, match="one name per class"):
+        plot_confusion_matrix(torch.eye(2), [])
+    with pytest.raises(TypeError, match=r"\[classes, classes\] tensor of counts"):
+        plot_confusion_matrix(["cat", "dog"], ["cat", "dog"])

@@ -43,3 +43,22 @@ def test_bad_inputs_say_what_to_do():
         transform_invert(torch.zeros(5, 5))
     with pytest.raises(TypeError, match="Compose"):
         transform_invert(torch.zeros(3, 4, 4), T.ToTensor())
+
+
+def test_three_channel_normalize_on_grey_image_is_refused():
+    pipeline = T.Compose([T.ToTensor(), T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])
+    grey = T.ToTensor()(_photo("L"))
+    with pytest.raises(ValueError, match=r"Normalize has 3 mean values .* image has 1 channel"):
+        transform_invert(grey, pipeline)
+
+
+def test_one_value_normalize_fits_any_channel_count():
+    photo = _photo("RGB")
+    pipeline = T.Compose([T.ToTensor(), T.Normalize((0.5,), (0.25,))])
+    restored = transform_invert(pipeline(photo), pipeline)
+    assert np.abs(np.asarray(restored, dtype=int) - np.asarray(photo, dtype=int)).max() <= 1
+
+
+def test_integer_pixels_other_than_uint8_are_refused():
+    with pytest.raises(TypeError, match="ToTensor.*PILToTensor"):
+        transform_invert(torch.zeros(3, 4, 4, dtype=torch.int64))

@@ -8,20 +8,21 @@ SHA-256 per file). Builds are deterministic, so a fresh build matches the commit
 from __future__ import annotations
 
 import hashlib
-import json
+import math
+import operator
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
-from tools.runtime import project_root
+from tools.runtime import project_root, read_json_object
 
 REBUILD_COMMAND = "course data"
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
@@ -103,13 +104,23 @@ DATASETS: dict[str, DatasetSpec] = {
 
 def dataset_spec(name: str) -> DatasetSpec:
     """The spec of dataset ``name``; a clear error listing the datasets when there is none."""
-    if name not in DATASETS:
+    if not isinstance(name, str) or name not in DATASETS:
         raise LookupError(f"no dataset {name!r}; datasets are: {', '.join(DATASETS)}")
     return DATASETS[name]
 
 
 def manifest_path(name: str) -> Path:
+    """Where the committed manifest of dataset ``name`` lives."""
     return data_dir() / f"{name}.manifest.json"
+
+
+def _manifest_files(path: Path) -> dict[str, str]:
+    """The ``{relative path: SHA-256}`` table of the manifest at ``path``; names it when damaged."""
+    remedy = f"it is part of the repository: restore it with `git checkout -- {path.name}` in {path.parent}"
+    files = read_json_object(path, remedy).get("files")
+    if not isinstance(files, dict):
+        raise ValueError(f"{path} has no \"files\" table; {remedy}")
+    return files
 
 
 def _sha256(path: Path) -> str:
@@ -163,12 +174,18 @@ def write_manifest(name: str) -> Path:
 
 
 def verify_dataset(name: str) -> list[str]:
-    """Problems of the built set against its manifest: missing, corrupt and unexpected files."""
+    """Problems of the built set against its manifest: missing, corrupt and unexpected files.
+
+    A missing or damaged manifest is reported as the one problem, naming the manifest file.
+    """
     dataset_spec(name)
     path = manifest_path(name)
     if not path.exists():
         return [f"{path} is missing; it is part of the repository: restore it with git"]
-    expected = json.loads(path.read_text(encoding="utf-8"))["files"]
+    try:
+        expected = _manifest_files(path)
+    except ValueError as error:
+        return [str(error)]
     folder = data_dir() / name
     if not folder.is_dir():
         return [f"{folder} is missing: run `{REBUILD_COMMAND}`"]
@@ -181,7 +198,7 @@ def verify_dataset(name: str) -> list[str]:
 
 
 class DatasetError(RuntimeError):
-    """A dataset on disk does not match its manifest."""
+    """A dataset on disk is damaged: it does not match its manifest, or a file cannot be read."""
 
 
 def ensure_dataset(name: str) -> Path:
@@ -203,8 +220,9 @@ def ensure_dataset(name: str) -> Path:
 class ClassFolderDataset(Dataset):
     """Images stored as ``root/<class>/<image>``: the course's version of the notes' RMB dataset.
 
-    ``classes`` and ``class_to_idx`` are explicit: pass ``class_to_idx`` to fix which folder
-    gets which label, or let it default to the sorted folder names numbered from 0.
+    ``classes`` and ``class_to_idx`` are explicit: pass ``class_to_idx`` (``{folder: label}``
+    with labels ``0..n-1``, one per folder, so that ``classes[label]`` is the folder) to fix
+    which folder gets which label, or let it default to the sorted folder names numbered from 0.
     ``samples`` lists ``(path, label)`` pairs in a fixed, sorted order; ``targets`` the labels.
     """
 
@@ -214,12 +232,21 @@ class ClassFolderDataset(Dataset):
         transform: Callable | None = None,
         class_to_idx: dict[str, int] | None = None,
     ) -> None:
+        if not isinstance(root, (str, os.PathLike)):
+            raise TypeError(f"root must be a folder path (str or Path), got {type(root).__name__}")
+        if transform is not None and not callable(transform):
+            raise TypeError(f"transform must be callable (e.g. T.ToTensor()), got {type(transform).__name__}")
         self.root = Path(root)
         if not self.root.is_dir():
-            raise FileNotFoundError(f"dataset folder {self.root} does not exist")
+            what = "is a file, not a folder" if self.root.exists() else "does not exist"
+            raise FileNotFoundError(
+                f"dataset folder {self.root} {what}; pass the folder that holds one sub-folder per class, "
+                "e.g. ensure_dataset('digits')"
+            )
         folders = sorted(p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith("."))
         if class_to_idx is None:
             class_to_idx = {name: index for index, name in enumerate(folders)}
+        _check_class_to_idx(class_to_idx)
         missing = sorted(set(class_to_idx) - set(folders))
         if missing:
             raise FileNotFoundError(f"class folders {missing} are missing under {self.root}")
@@ -243,9 +270,35 @@ class ClassFolderDataset(Dataset):
 
     def __getitem__(self, index: int) -> tuple[object, int]:
         path, label = self.samples[index]
-        with Image.open(path) as image:
-            image.load()
+        try:
+            with Image.open(path) as image:
+                image.load()
+        except (UnidentifiedImageError, OSError) as error:
+            raise DatasetError(f"cannot read image {path} ({error}); {self._repair_hint()}") from error
         return (self.transform(image) if self.transform else image), label
+
+    def _repair_hint(self) -> str:
+        """How to get a damaged image back: rebuild the course set, or replace the file."""
+        name = self.root.name
+        if name in DATASETS and self.root.resolve().parent == data_dir().resolve():
+            return f"rebuild the set with `{REBUILD_COMMAND} {name}`"
+        return "replace or delete the file"
+
+
+def _check_class_to_idx(class_to_idx: object) -> None:
+    """Refuse a mapping that is not ``{folder name: label}`` with labels ``0..n-1``, one per folder."""
+    if not isinstance(class_to_idx, Mapping) or not all(isinstance(k, str) for k in class_to_idx):
+        raise TypeError(
+            "class_to_idx must be a dict {folder name: label}, e.g. {'face': 0, 'background': 1}, "
+            f"got {class_to_idx!r}"
+        )
+    labels = list(class_to_idx.values())
+    integers = all(isinstance(v, int) and not isinstance(v, bool) for v in labels)
+    if not integers or sorted(labels) != list(range(len(labels))):
+        raise ValueError(
+            f"class_to_idx must give each folder its own label 0..{len(labels) - 1} (so that "
+            f"classes[label] is the folder), got {dict(class_to_idx)}"
+        )
 
 
 def stratified_split(
@@ -253,14 +306,14 @@ def stratified_split(
 ) -> dict[str, list[int]]:
     """Indices for ``train``/``valid``/``test``: shuffled per class, no overlap, every index used.
 
-    Each class is split by ``fractions`` on its own (stratified), so every part keeps the
-    class balance of the whole. The same ``seed`` gives the same split.
+    ``targets`` holds one integer class label per sample (a list, or a 1-D tensor or array),
+    such as ``dataset.targets``. Each class is split by ``fractions`` on its own (stratified),
+    so every part keeps the class balance of the whole. The same ``seed`` gives the same split.
     """
-    if len(fractions) != 3 or any(f < 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-9:
-        raise ValueError(f"fractions must be three non-negative numbers summing to 1, got {fractions}")
-    labels = torch.as_tensor(list(targets))
-    if labels.numel() == 0:
-        raise ValueError("targets is empty: there is nothing to split")
+    _check_fractions(fractions)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    labels = _class_labels(targets)
     generator = torch.Generator().manual_seed(seed)
     parts: dict[str, list[int]] = {"train": [], "valid": [], "test": []}
     for label in labels.unique(sorted=True):
@@ -274,21 +327,81 @@ def stratified_split(
     return {name: sorted(indices) for name, indices in parts.items()}
 
 
+def _check_fractions(fractions: object) -> None:
+    """Refuse anything but three finite, non-negative numbers that sum to 1."""
+    values = list(fractions) if isinstance(fractions, Sequence | np.ndarray | torch.Tensor) else []
+    try:
+        as_floats = [float(v) for v in values if not isinstance(v, str)]
+    except (TypeError, ValueError):
+        as_floats = []
+    if not (
+        len(as_floats) == len(values) == 3
+        and all(math.isfinite(v) and v >= 0 for v in as_floats)
+        and abs(sum(as_floats) - 1) <= 1e-9
+    ):
+        raise ValueError(
+            "fractions must be three finite, non-negative numbers summing to 1 (train, valid, test), "
+            f"e.g. (0.8, 0.1, 0.1); got {fractions}"
+        )
+
+
+_ONE_LABEL_PER_SAMPLE = "targets must be one class label per sample (a 1-D sequence of ints)"
+
+
+def _class_labels(targets: object) -> torch.Tensor:
+    """``targets`` as a 1-D integer tensor, or a clear error saying what to pass instead."""
+    if isinstance(targets, (str, bytes, Mapping)) or not isinstance(targets, Iterable):
+        raise TypeError(f"{_ONE_LABEL_PER_SAMPLE}, such as dataset.targets; got {type(targets).__name__}")
+    try:
+        labels = torch.as_tensor(targets if isinstance(targets, (torch.Tensor, np.ndarray)) else list(targets))
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise ValueError(f"{_ONE_LABEL_PER_SAMPLE}; could not read them as numbers ({error})") from error
+    if labels.numel() == 0:
+        raise ValueError("targets is empty: there is nothing to split")
+    if labels.dim() != 1:
+        raise ValueError(
+            f"{_ONE_LABEL_PER_SAMPLE}, got shape {tuple(labels.shape)}; "
+            "for one-hot targets pass targets.argmax(dim=1)"
+        )
+    if labels.is_floating_point() or labels.is_complex():
+        raise ValueError(
+            f"{_ONE_LABEL_PER_SAMPLE}, got {labels.dtype} values; pass class indices as ints "
+            "(targets.long() when they are whole numbers, outputs.argmax(dim=1) for scores)"
+        )
+    return labels
+
+
+def _require_dataset(dataset: object, who: str) -> None:
+    """Refuse what is not a map-style dataset (a path, a split dict, a plain object)."""
+    if isinstance(dataset, (str, os.PathLike, Mapping)) or not (
+        hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")
+    ):
+        raise TypeError(
+            f"{who} expects a Dataset (with __len__ and __getitem__), such as "
+            f"ClassFolderDataset(root, transform=T.ToTensor()); got {type(dataset).__name__}"
+        )
+
+
 class CachedDataset(Dataset):
     """Every item of ``dataset`` decoded once and kept in memory as a tensor.
 
     Decoding thousands of PNG files every epoch costs more than training a small network on
     them. ``dataset`` must return ``(tensor, label)`` through a deterministic transform (such
-    as ``ToTensor``); put random augmentation in a :class:`TransformedSubset` on top, where it
-    draws anew on every access.
+    as ``ToTensor``) that gives every image the same shape; put random augmentation in a
+    :class:`TransformedSubset` on top, where it draws anew on every access.
     """
 
     def __init__(self, dataset: Dataset) -> None:
+        _require_dataset(dataset, "CachedDataset")
         if len(dataset) == 0:
             raise ValueError("cannot cache an empty dataset")
-        images, labels = zip(*(dataset[i] for i in range(len(dataset))))
-        if not isinstance(images[0], torch.Tensor):
+        items = [dataset[i] for i in range(len(dataset))]
+        if not all(isinstance(item, (tuple, list)) and len(item) == 2 for item in items):
+            raise TypeError("the dataset must return (image, label) pairs, as ClassFolderDataset does")
+        images, labels = zip(*items)
+        if not all(isinstance(image, torch.Tensor) for image in images):
             raise TypeError("the dataset must return tensors; give it a transform ending in ToTensor()")
+        _check_same_shape(images)
         self.images = torch.stack(images)
         self.targets = list(labels)
 
@@ -299,18 +412,30 @@ class CachedDataset(Dataset):
         return self.images[index], self.targets[index]
 
 
+def _check_same_shape(images: Sequence[torch.Tensor]) -> None:
+    """Refuse images of different shapes, which cannot be stacked into one tensor."""
+    first = images[0].shape
+    for index, image in enumerate(images):
+        if image.shape != first:
+            raise ValueError(
+                f"item {index} has shape {tuple(image.shape)} but item 0 has {tuple(first)}; cached images "
+                "must all have one shape: add Resize/CenterCrop to the dataset's transform"
+            )
+
+
 class TransformedSubset(Dataset):
     """The items of ``dataset`` at ``indices``, each passed through ``transform``.
 
     Lets one dataset serve a training part with random augmentation and validation and test
-    parts without it.
+    parts without it. ``indices`` is one part of a split (``split["train"]``): a list of ints.
     """
 
     def __init__(self, dataset: Dataset, indices: Sequence[int], transform: Callable | None = None) -> None:
-        if len(indices) and not 0 <= min(indices) <= max(indices) < len(dataset):
-            raise IndexError(f"indices must lie in 0..{len(dataset) - 1}")
+        _require_dataset(dataset, "TransformedSubset")
+        if transform is not None and not callable(transform):
+            raise TypeError(f"transform must be callable (e.g. a T.Compose), got {type(transform).__name__}")
         self.dataset = dataset
-        self.indices = list(indices)
+        self.indices = _check_indices(indices, len(dataset))
         self.transform = transform
 
     def __len__(self) -> int:
@@ -319,3 +444,23 @@ class TransformedSubset(Dataset):
     def __getitem__(self, index: int) -> tuple[object, int]:
         image, label = self.dataset[self.indices[index]]
         return (self.transform(image) if self.transform else image), label
+
+
+def _check_indices(indices: object, size: int) -> list:
+    """``indices`` as a list after checking they are ints in ``0..size-1``."""
+    if isinstance(indices, Mapping):
+        raise TypeError(
+            f"indices must be a list of ints, got a dict with keys {list(indices)}; "
+            "pass one part of the split, e.g. split['train'], not the whole dict"
+        )
+    if isinstance(indices, (str, bytes)) or not isinstance(indices, (Sequence, torch.Tensor, np.ndarray)):
+        raise TypeError(f"indices must be a list of ints, such as split['train'], got {type(indices).__name__}")
+    indices = list(indices)
+    for index in indices:
+        try:
+            operator.index(index)
+        except TypeError:
+            raise TypeError(f"indices must be ints, got {index!r}; pass split['train'] or a list of ints") from None
+    if indices and not 0 <= min(indices) <= max(indices) < size:
+        raise IndexError(f"indices must lie in 0..{size - 1}")
+    return indices

@@ -21,6 +21,7 @@ the 10 surnames Faker ships.
 from __future__ import annotations
 
 import importlib
+import os
 import re
 from importlib import metadata
 from collections.abc import Callable
@@ -104,15 +105,20 @@ def _fold(name: str, language: str, unidecode: Callable[[str], str]) -> str:
     return " ".join(unidecode(name).split())
 
 
-def build_names(target: Path) -> dict[str, int]:
+def build_names(target: str | os.PathLike) -> dict[str, int]:
     """Write ``<target>/<Language>.txt`` for the 17 languages and return {language: count}.
 
     ``target`` is created if needed; other ``*.txt`` files in it (e.g. a stale
     ``Scottish.txt``) are removed. Reads only installed packages: no network. Raises
+    ``TypeError`` or ``NotADirectoryError`` when ``target`` is not a folder path,
     ``ImportError`` naming the pip package when a source is missing, ``RuntimeError`` when
     one is installed at another version than the pinned one.
     """
+    if not isinstance(target, (str, os.PathLike)):
+        raise TypeError(f"target must be a folder path (str or Path), got {type(target).__name__}")
     target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise NotADirectoryError(f"target {target} is a file; pass the folder the <Language>.txt files go into")
     target.mkdir(parents=True, exist_ok=True)
     unidecode = _require("text_unidecode").unidecode
     counts: dict[str, int] = {}

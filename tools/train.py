@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Dataset
+
 from tools.progress import tqdm
 
 
@@ -26,26 +27,89 @@ class History:
     checkpoint: Path | None = None
 
 
+LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+Scheduler = torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau
+
+
+def _check_model(model: object, who: str) -> None:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{who} expects an nn.Module (the model), got {type(model).__name__}")
+
+
+def _check_loss_fn(loss_fn: object) -> None:
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a loss function such as nn.CrossEntropyLoss(), got {type(loss_fn).__name__}")
+
+
+def _check_loader(loader: object, name: str) -> None:
+    """Refuse a dataset passed where a ``DataLoader`` belongs, and a loader with no batches."""
+    if isinstance(loader, Dataset) or not isinstance(loader, Iterable):
+        raise TypeError(
+            f"{name} must be a DataLoader that yields (inputs, targets) batches, got {type(loader).__name__}; "
+            "wrap a dataset as DataLoader(dataset, batch_size=32)"
+        )
+    if isinstance(loader, Sized) and len(loader) == 0:
+        raise ValueError(f"{name} yields no samples: its dataset is empty, or drop_last=True drops its only "
+                         "batch (fewer samples than batch_size)")
+
+
+def _batches(loader: Iterable) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """The ``(inputs, targets)`` batches of ``loader``, refusing any other kind of batch."""
+    for batch in loader:
+        if not (isinstance(batch, (tuple, list)) and len(batch) == 2
+                and all(isinstance(part, torch.Tensor) for part in batch)):
+            raise ValueError(
+                "the loader must yield (inputs, targets) pairs of tensors, as a DataLoader over "
+                "TensorDataset(x, y) or ClassFolderDataset does; got a batch of type "
+                f"{type(batch).__name__}"
+            )
+        yield batch[0], batch[1]
+
+
+def _check_scores(outputs: torch.Tensor, targets: torch.Tensor) -> None:
+    """Accuracy needs class scores ``[N, classes]`` and class indices ``[N]``, as CrossEntropyLoss takes."""
+    fits = outputs.dim() == 2 and outputs.shape[1] >= 2 and targets.shape == outputs.shape[:1]
+    if not fits or targets.is_floating_point():
+        raise ValueError(
+            "accuracy is computed from class scores of shape [N, classes] (classes >= 2) and class "
+            f"indices of shape [N], as CrossEntropyLoss takes; got model outputs of shape {tuple(outputs.shape)} "
+            f"and targets of shape {tuple(targets.shape)} ({targets.dtype})"
+        )
+
+
 def run_epoch(
     model: nn.Module,
     loader: DataLoader,
-    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    loss_fn: LossFunction,
     device: torch.device,
     optimizer: torch.optim.Optimizer | None = None,
 ) -> tuple[float, float]:
     """One pass over ``loader``: trains when an ``optimizer`` is given, else evaluates.
 
+    ``loader`` yields ``(inputs, targets)`` batches with class-index targets; the model returns
+    class scores ``[N, classes]`` and ``loss_fn`` (e.g. ``nn.CrossEntropyLoss()``) one number.
     Evaluation runs in ``model.eval()`` mode without building a graph (``no_grad``).
     Returns the mean loss per sample and the accuracy.
     """
+    _check_model(model, "run_epoch")
+    _check_loader(loader, "loader")
+    _check_loss_fn(loss_fn)
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim optimizer or None, got {type(optimizer).__name__}")
     training = optimizer is not None
     model.train(training)
     total_loss, correct, seen = 0.0, 0, 0
     with torch.set_grad_enabled(training):
-        for inputs, targets in loader:
+        for inputs, targets in _batches(loader):
             inputs, targets = inputs.to(device), targets.to(device)
             outputs = model(inputs)
+            _check_scores(outputs, targets)
             loss = loss_fn(outputs, targets)
+            if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
+                raise ValueError(
+                    f"loss_fn must return one number (a 0-d tensor), got {_describe(loss)}; "
+                    "use a loss with reduction='mean' (the default)"
+                )
             if training:
                 optimizer.zero_grad()
                 loss.backward()
@@ -58,45 +122,78 @@ def run_epoch(
     return total_loss / seen, correct / seen
 
 
+def _describe(value: object) -> str:
+    return f"a tensor of shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) else type(value).__name__
+
+
 def evaluate(
     model: nn.Module,
     loader: DataLoader,
-    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    loss_fn: LossFunction,
     device: torch.device,
 ) -> tuple[float, float]:
     """Mean loss and accuracy of ``model`` on ``loader``, in eval mode, without gradients."""
+    _check_model(model, "evaluate")
     return run_epoch(model, loader, loss_fn, device)
 
 
+def _prepare_checkpoint(checkpoint: str | os.PathLike) -> Path:
+    """``checkpoint`` as a Path whose folder exists and can be written, checked before any training."""
+    if not isinstance(checkpoint, (str, os.PathLike)):
+        raise TypeError(f"checkpoint must be a file path (str or Path), got {type(checkpoint).__name__}")
+    path = Path(checkpoint)
+    if path.is_dir():
+        raise ValueError(f"checkpoint {path} is a folder; pass a file path inside it, e.g. {path / 'best.pt'}")
+    partial = _partial(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.open("wb").close()
+    except OSError as error:
+        raise OSError(
+            f"cannot write the checkpoint {path} ({error.strerror or error}); "
+            "pass a path in a folder you can write, e.g. runs_dir('my_lesson') / 'best.pt'"
+        ) from error
+    partial.unlink()
+    return path
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")
+
+
 def _save_atomically(state: dict, path: Path) -> None:
-    partial = path.with_name(path.name + ".partial")
-    torch.save(state, partial)
-    os.replace(partial, path)
+    """Save ``state`` to ``path`` through a ``.partial`` file, which never outlives a failed save."""
+    partial = _partial(path)
+    try:
+        torch.save(state, partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def fit(
     model: nn.Module,
     train_loader: DataLoader,
     valid_loader: DataLoader,
-    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    loss_fn: LossFunction,
     optimizer: torch.optim.Optimizer,
     epochs: int,
     device: torch.device,
-    scheduler: torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau | None = None,
-    checkpoint: Path | None = None,
+    scheduler: Scheduler | None = None,
+    checkpoint: str | os.PathLike | None = None,
     progress: bool = True,
 ) -> History:
     """Train for ``epochs`` epochs, validating after each, with a progress bar.
 
     When ``checkpoint`` is given, the model's ``state_dict`` is saved there whenever the
-    validation accuracy improves, so the file always holds the best model seen. A scheduler
-    is stepped once per epoch (``ReduceLROnPlateau`` with the validation loss).
+    validation accuracy improves, so the file always holds the best model seen; a path that
+    cannot be written is refused before training starts. A scheduler is stepped once per
+    epoch (``ReduceLROnPlateau`` with the validation loss). Bad arguments (no optimizer,
+    an optimizer over another model's parameters, an empty loader) are refused up front.
     """
-    if epochs < 1:
-        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    _check_fit_arguments(model, train_loader, valid_loader, loss_fn, optimizer, epochs, scheduler)
     if checkpoint is not None:
-        checkpoint = Path(checkpoint)
-        checkpoint.parent.mkdir(parents=True, exist_ok=True)
+        checkpoint = _prepare_checkpoint(checkpoint)
     model.to(device)
     history = History(checkpoint=checkpoint)
     bar = tqdm(range(epochs), desc="epochs", unit="epoch", disable=not progress)
@@ -118,13 +215,55 @@ def fit(
     return history
 
 
+def _check_fit_arguments(
+    model: object,
+    train_loader: object,
+    valid_loader: object,
+    loss_fn: object,
+    optimizer: object,
+    epochs: object,
+    scheduler: object,
+) -> None:
+    """Refuse, before any training, the arguments that would make ``fit`` fail late or learn nothing."""
+    if not isinstance(epochs, int) or isinstance(epochs, bool):
+        raise TypeError(f"epochs must be an int, got {type(epochs).__name__}")
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    _check_model(model, "fit")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(
+            f"fit needs an optimizer to train, got {type(optimizer).__name__}; pass e.g. "
+            "torch.optim.SGD(model.parameters(), lr=0.1) (to only measure a model, call evaluate)"
+        )
+    model_parameters = {id(p) for p in model.parameters()}
+    if not any(id(p) in model_parameters for group in optimizer.param_groups for p in group["params"]):
+        raise ValueError(
+            "the optimizer holds none of the model's parameters, so training would change nothing; "
+            "build it from this model: torch.optim.SGD(model.parameters(), lr=0.1)"
+        )
+    _check_loss_fn(loss_fn)
+    if scheduler is not None and not isinstance(scheduler, Scheduler):
+        raise TypeError(
+            f"scheduler must be a torch.optim.lr_scheduler scheduler or None, got {type(scheduler).__name__}"
+        )
+    _check_loader(train_loader, "train_loader")
+    _check_loader(valid_loader, "valid_loader")
+
+
 @torch.no_grad()
 def predict(model: nn.Module, loader: DataLoader, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """Predicted classes and true labels for every sample of ``loader``, on the CPU."""
+    """Predicted classes and true labels for every sample of ``loader``, on the CPU.
+
+    The model must return class scores ``[N, classes]``; the prediction is their argmax.
+    """
+    _check_model(model, "predict")
+    _check_loader(loader, "loader")
     model.eval()
     predictions, targets = [], []
-    for inputs, labels in loader:
-        predictions.append(model(inputs.to(device)).argmax(dim=1).cpu())
+    for inputs, labels in _batches(loader):
+        outputs = model(inputs.to(device))
+        _check_scores(outputs, labels)
+        predictions.append(outputs.argmax(dim=1).cpu())
         targets.append(labels.cpu())
     if not predictions:
         raise ValueError("the data loader yielded no samples")
@@ -132,12 +271,30 @@ def predict(model: nn.Module, loader: DataLoader, device: torch.device) -> tuple
 
 
 def confusion_matrix(predictions: torch.Tensor, targets: torch.Tensor, classes: int) -> torch.Tensor:
-    """``matrix[true, predicted]`` counts as an ``int64`` tensor of shape ``[classes, classes]``."""
+    """``matrix[true, predicted]`` counts as an ``int64`` tensor of shape ``[classes, classes]``.
+
+    ``predictions`` and ``targets`` are 1-D integer tensors of class indices on one device
+    (e.g. ``outputs.argmax(dim=1)`` and the labels, as :func:`predict` returns them).
+    """
+    if not isinstance(classes, int) or isinstance(classes, bool) or classes < 1:
+        raise ValueError(f"classes must be a positive int (the number of classes), got {classes!r}")
+    for name, values in (("predictions", predictions), ("targets", targets)):
+        if not isinstance(values, torch.Tensor):
+            raise TypeError(f"{name} must be a tensor of class indices, got {type(values).__name__}; "
+                            f"convert it with torch.tensor({name})")
+        if values.is_floating_point() or values.is_complex() or values.dtype == torch.bool:
+            raise TypeError(
+                f"{name} must hold class indices (ints), got {values.dtype}; "
+                "pass class indices, e.g. outputs.argmax(dim=1), not scores or probabilities"
+            )
     if predictions.shape != targets.shape or predictions.dim() != 1:
         raise ValueError(
             f"predictions and targets must be 1-D and the same length, got {tuple(predictions.shape)} "
             f"and {tuple(targets.shape)}"
         )
+    if predictions.device != targets.device:
+        raise ValueError(f"predictions are on {predictions.device} and targets on {targets.device}; "
+                         "move both to one device, e.g. with .cpu()")
     if len(targets) and (max(predictions.max(), targets.max()) >= classes or min(predictions.min(), targets.min()) < 0):
         raise ValueError(f"labels must lie in 0..{classes - 1}")
     flat = targets.long() * classes + predictions.long()

@@ -15,6 +15,7 @@ def transform_invert(image: torch.Tensor, transform: T.Compose | None = None) ->
     (``x * std + mean``), then the ``[0, 1]`` floats are scaled back to 8-bit pixels
     (a ``uint8`` tensor, as from ``PILToTensor``, is taken as pixels already).
     Steps that lose information (crops, flips) cannot be undone and are left as they are.
+    A ``Normalize`` must hold one value, or one per channel of ``image``, as torchvision's does.
     """
     if not isinstance(image, torch.Tensor):
         raise TypeError(
@@ -29,6 +30,11 @@ def transform_invert(image: torch.Tensor, transform: T.Compose | None = None) ->
         raise ValueError(
             f"expected a [C, H, W] image with C = 1 or 3, got shape {tuple(image.shape)}"
         )
+    if image.dtype != torch.uint8 and not image.is_floating_point():
+        raise TypeError(
+            f"expected float pixels in [0, 1] (from ToTensor) or uint8 pixels (from PILToTensor), "
+            f"got a {image.dtype} tensor; convert it with image.float() / 255 or image.to(torch.uint8)"
+        )
     if transform is not None and not isinstance(transform, T.Compose):
         raise TypeError(
             f"transform must be a torchvision transforms.Compose, got {type(transform).__name__}"
@@ -39,6 +45,7 @@ def transform_invert(image: torch.Tensor, transform: T.Compose | None = None) ->
         if isinstance(step, T.Normalize):
             mean = torch.as_tensor(step.mean, dtype=pixels.dtype).view(-1, 1, 1)
             std = torch.as_tensor(step.std, dtype=pixels.dtype).view(-1, 1, 1)
+            _check_normalize_channels(mean, std, channels=pixels.shape[0])
             pixels = pixels * std + mean
     if image.dtype == torch.uint8:
         as_bytes = pixels.to(torch.uint8)
@@ -47,3 +54,14 @@ def transform_invert(image: torch.Tensor, transform: T.Compose | None = None) ->
     if as_bytes.shape[0] == 1:
         return Image.fromarray(as_bytes[0].numpy())
     return Image.fromarray(as_bytes.permute(1, 2, 0).contiguous().numpy())
+
+
+def _check_normalize_channels(mean: torch.Tensor, std: torch.Tensor, channels: int) -> None:
+    """Refuse a ``Normalize`` whose mean/std hold neither 1 value nor one per image channel."""
+    for name, values in (("mean", mean), ("std", std)):
+        if values.numel() not in (1, channels):
+            raise ValueError(
+                f"the transform's Normalize has {values.numel()} {name} values (channels) but the image "
+                f"has {channels} channel(s); pass the transform that produced this image, or one whose "
+                f"Normalize has {channels} value(s) or 1"
+            )
