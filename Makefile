@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKERS ?= 2
 
-.PHONY: course test baseline clean
+PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope --nbval --nbval-current-env
+
+.PHONY: course test test-portable baseline clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +17,13 @@ $(STAMP): pyproject.toml constraints.txt
 course: $(STAMP)
 	$(BIN)/course run
 
+# Both lanes: unit tests and every lesson as stored, then every lesson again as on another machine.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope --nbval --nbval-current-env
+	$(PYTEST)
+	$(PYTEST) --portable lessons
+
+test-portable: $(STAMP)
+	$(PYTEST) --portable lessons
 
 baseline: $(STAMP)
 	$(BIN)/course baseline $(LESSONS)

@@ -226,18 +226,55 @@ tanh_stacks = {
     "Xavier, tanh gain": lambda w, g: nn.init.xavier_uniform_(w, gain=tanh_gain, generator=g),
 }
 tanh_stds = {name: std_trace(make_stack(init, nn.Tanh()), x) for name, init in tanh_stacks.items()}
-for name, stds in tanh_stds.items():
-    print(f"{name:<18} {summary(stds)}")
+saturated = tanh_stds["N(0, 1)"]
+print(f"{'N(0, 1)':<18} std between 14 and 18 at all {len(saturated)} layers:", all(14 < s < 18 for s in saturated))
+for name in ["Xavier, gain 1", "Xavier, tanh gain"]:
+    print(f"{name:<18} {summary(tanh_stds[name])}")
 
 # %% [markdown]
 # - **N(0, 1)** does not overflow here, because tanh squashes everything into (−1, 1); but each
-#   linear layer still blows the std up to about 16, so almost every tanh sits at ±1, where its
-#   slope (and so every gradient through it) is practically 0. Saturated is as dead as `nan`.
+#   linear layer still blows the std up to about 16 (= √256 times the std of a tanh output that
+#   sits at ±1), so almost every tanh is saturated, where its slope (and so every gradient
+#   through it) is practically 0. Saturated is as dead as `nan`. Why a range for this one
+#   instead of digits? See the next section.
 # - **Xavier with gain 1** lets the signal fade: after 100 layers the std is down to a few
 #   hundredths, and it keeps falling.
 # - **Xavier with the tanh gain 5/3** holds the std steady between about 1 and 1.7 for all 100
 #   layers. Better still, tanh's flattening acts like a brake: if the signal grows, tanh shrinks
 #   it more, so the std settles at a stable level instead of drifting.
+
+# %% [markdown]
+# ### A chaotic network: why the N(0, 1) line prints a range
+#
+# Two machines do not compute a matrix product bit for bit alike: a CPU with AVX-512, one with
+# AVX2, an ARM laptop and a GPU each add the 256 products of a dot product in their own order, so
+# the last of float64's 16 digits can differ. In most networks that difference stays in the last
+# digits. The saturated tanh network is different: its weights are so large that every layer
+# multiplies a small change of its input by about 16 before tanh squashes it, so the difference
+# grows layer after layer until it reaches the digits we print. Such a network is **chaotic**.
+#
+# We can watch this on one machine: nudge the input by one part in 10¹² (far below anything a
+# measurement could see) and follow how much each layer's std moves.
+
+# %%
+def largest_relative_change(stds: list[float], nudged_stds: list[float]) -> float:
+    """The largest relative difference between two std traces, layer by layer."""
+    return max(abs(a - b) / a for a, b in zip(stds, nudged_stds))
+
+
+x_nudged = x.double() * (1 + 1e-12)  # in float64: float32 would round the nudge away
+for name in ["N(0, 1)", "Xavier, tanh gain"]:
+    nudged = std_trace(make_stack(tanh_stacks[name], nn.Tanh()), x_nudged)
+    change = largest_relative_change(tanh_stds[name], nudged)
+    print(f"{name:<18} a 1e-12 nudge moves some layer's std by more than 0.1%: {change > 1e-3}"
+          f"   by less than 1e-6: {change < 1e-6}")
+
+# %% [markdown]
+# The nudge changes the saturated network's std by whole percents, while the Xavier network
+# (with its moderate weights) keeps it within a millionth. For the chaotic network, the digits
+# after "15" depend on the machine (15.4 on one of our machines, 15.8 on another), so the lesson states only
+# what every machine agrees on: the std sits near 16 at every layer. Its training would be just
+# as unpredictable, which is one more reason not to start a network there.
 
 # %% [markdown]
 # ## `calculate_gain`: one number per activation

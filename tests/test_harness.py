@@ -75,11 +75,11 @@ def demo(baselined, tmp_path) -> Lesson:
     return Lesson(folder / baselined.py.name)
 
 
-def _nbval(notebook: Path) -> subprocess.CompletedProcess:
+def _nbval(notebook: Path, *options: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
-         "-p", "no:xdist", "-q", str(notebook)],
+         "-p", "no:xdist", "-q", *options, str(notebook)],
         cwd=notebook.parent, capture_output=True, text=True, env=env, timeout=300,
     )
 
@@ -153,3 +153,59 @@ def test_budget_above_the_plan_is_refused(demo):
     _edit_stored(demo, raise_budget)
     problems = notebook_problems(demo.ipynb)
     assert any("declares a budget of 90 s but the lesson plan allows 60 s" in p for p in problems)
+
+
+CHAOTIC = DEMO.split("# %%\nimport random")[0] + '''# %%
+import torch
+
+generator = torch.Generator().manual_seed(0)
+weights = [torch.randn(256, 256, generator=generator, dtype=torch.float64) for _ in range(60)]
+signal = torch.randn(16, 256, generator=generator, dtype=torch.float64)
+
+# %%
+# A saturated tanh network: its weights are so large that the last bits of each product grow
+# until they reach the printed digits. Stable on one machine, different on another.
+for weight in weights:
+    signal = torch.tanh(signal @ weight.T)
+print(f"chaotic std: {signal.std().item():.12f}")
+
+# %%
+print(f"stated robustly: {0.9 < signal.std().item() < 1.0}")
+'''
+
+
+def test_portable_lane_catches_a_chaotic_cell(tmp_path):
+    """The lesson passes the normal lane but not the portable one, and only at the chaotic cell."""
+    lesson = _write_lesson(tmp_path / "lessons", CHAOTIC)
+    write_reference(lesson, execute(read_source(lesson), cwd=lesson.py.parent))
+    assert _nbval(lesson.ipynb).returncode == 0
+    result = _nbval(lesson.ipynb, "--portable")
+    assert result.returncode == 1, result.stdout
+    assert "1 failed, 3 passed" in result.stdout
+    assert "Cell 1" in result.stdout and "chaotic std:" in result.stdout
+
+
+def test_portable_lane_skips_the_time_budget(tmp_path):
+    """The portable lane's generic kernels are slower on purpose: it checks outputs, not speed."""
+    source = DEMO.replace("SLEEP_SECONDS", "1.5").replace(
+        "#     name: python3\n", "#     name: python3\n#   course:\n#     budget_seconds: 1\n"
+    )
+    lesson = _write_lesson(tmp_path / "lessons", source)
+    write_reference(lesson, execute(read_source(lesson), cwd=lesson.py.parent))
+    result = _nbval(lesson.ipynb, "--portable")
+    assert result.returncode == 0, result.stdout
+
+
+def test_portable_settings_reach_the_kernel(tmp_path):
+    """Each setting of the portable lane really changes the kernel's float environment."""
+    probe = DEMO.split("# %%\nimport random")[0] + '''# %%
+import os
+
+import torch
+
+print(torch.get_num_threads(), torch.backends.cpu.get_cpu_capability(), os.environ["MKL_CBWR"],
+      os.environ["ONEDNN_MAX_CPU_ISA"])
+'''
+    lesson = _write_lesson(tmp_path / "lessons", probe)
+    executed = execute(read_source(lesson), cwd=lesson.py.parent, portable=True)
+    assert executed.cells[1].outputs[0]["text"] == "2 DEFAULT COMPATIBLE AVX2\n"

@@ -1,25 +1,36 @@
-"""The ``course`` command: list, run, re-baseline and inspect the lessons."""
+"""The ``course`` command: list, run, re-baseline and inspect the lessons.
+
+Every failure is one line on stderr, ``course: error: ...``, and a non-zero exit: 2 for a
+problem with what the user asked, :data:`BUG_EXIT_CODE` for an internal error.
+No command writes into the reference lessons folder except ``course baseline`` (its job), and
+no command replaces a file the user named without ``--force``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbclient.exceptions import CellExecutionError
 
+from tools import notebooks
 from tools.datasets import DATASETS, build_dataset, dataset_spec, verify_dataset, write_manifest
 from tools.grader import (
     DEFAULT_TIMEOUT_SECONDS,
     format_table,
     grade_folder,
     score_table,
+    student_files,
     write_report,
     write_student_versions,
 )
@@ -27,6 +38,12 @@ from tools.metrics import load_metrics, metrics_path
 from tools.notebooks import Lesson, budget_seconds, execute, read_source, select_lessons, write_reference
 from tools.progress import tqdm
 from tools.runtime import runs_dir
+
+# Errors that describe a problem with the user's files or arguments, not with the tools.
+USER_ERRORS = (LookupError, ValueError, OSError, SyntaxError, nbformat.ValidationError)
+BUG_EXIT_CODE = 70  # sysexits' EX_SOFTWARE: an internal error
+# Terminal control sequences (colours, cursor moves), e.g. in IPython's tracebacks.
+ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 
 
 @dataclass
@@ -39,22 +56,33 @@ class LessonResult:
     error: str = ""
 
 
+def _plain_lines(text: str) -> list[str]:
+    """The non-blank lines of ``text``, without terminal colour codes."""
+    return [line.strip() for line in ANSI_ESCAPE.sub("", text).splitlines() if line.strip()]
+
+
 def _first_line(error: Exception) -> str:
-    """One line about why a lesson stopped: nbclient's message ends with the exception line."""
+    """One plain line about why a lesson stopped: nbclient's message ends with the exception line."""
+    lines = _plain_lines(str(error))
     if isinstance(error, CellExecutionError):
-        lines = [line for line in str(error).splitlines() if line.strip()]
         return lines[-1] if lines else type(error).__name__
-    return f"{type(error).__name__}: {error}"
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
-def _run_one(lesson: Lesson) -> tuple[LessonResult, nbformat.NotebookNode]:
+def _read_lessons(lessons: list[Lesson]) -> list[nbformat.NotebookNode]:
+    """Every lesson's notebook as written in its ``.py``: an unreadable one stops before any runs."""
+    return [read_source(lesson) for lesson in lessons]
+
+
+def _run_one(
+    lesson: Lesson, notebook: nbformat.NotebookNode, portable: bool = False
+) -> tuple[LessonResult, nbformat.NotebookNode]:
     metrics_file = metrics_path(lesson.name)
     metrics_file.unlink(missing_ok=True)
-    notebook = read_source(lesson)
     start = time.perf_counter()
     status, error = "passed", ""
     try:
-        execute(notebook, cwd=lesson.py.parent)
+        execute(notebook, cwd=lesson.py.parent, portable=portable)
     except Exception as exc:  # noqa: BLE001 - a failing cell, a dead kernel or a timeout: all a "failed" row
         status, error = "failed", _first_line(exc)
     seconds = time.perf_counter() - start
@@ -83,21 +111,23 @@ def _print_table(results: list[LessonResult]) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    for lesson in select_lessons(args.lessons):
-        title = next((c.source.splitlines()[0].lstrip("# ") for c in read_source(lesson).cells
-                      if c.cell_type == "markdown"), "")
+    lessons = select_lessons(args.lessons)
+    for lesson, notebook in zip(lessons, _read_lessons(lessons)):
+        title = next((c.source.splitlines()[0].lstrip("# ") for c in notebook.cells
+                      if c.cell_type == "markdown" and c.source.strip()), "")
         print(f"{lesson.name:<28} {title}")
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     lessons = select_lessons(args.lessons)
+    sources = _read_lessons(lessons)
     executed_dir = runs_dir("executed")
     results = []
-    with tqdm(lessons, desc="lessons", unit="lesson", file=sys.stderr) as bar:
-        for lesson in bar:
+    with tqdm(list(zip(lessons, sources)), desc="lessons", unit="lesson", file=sys.stderr) as bar:
+        for lesson, source in bar:
             bar.set_postfix_str(lesson.name)
-            result, notebook = _run_one(lesson)
+            result, notebook = _run_one(lesson, source, args.portable)
             nbformat.write(notebook, executed_dir / lesson.ipynb.name)
             results.append(result)
             bar.write(f"{lesson.name}: {result.status} in {result.seconds:.1f} s", file=sys.stderr)
@@ -111,9 +141,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_baseline(args: argparse.Namespace) -> int:
     lessons = select_lessons(args.lessons)
+    sources = _read_lessons(lessons)
     failed = []
-    for lesson in tqdm(lessons, desc="re-baselining", unit="lesson", file=sys.stderr):
-        result, notebook = _run_one(lesson)
+    for lesson, source in tqdm(list(zip(lessons, sources)), desc="re-baselining", unit="lesson", file=sys.stderr):
+        result, notebook = _run_one(lesson, source)
         if result.status != "passed":
             failed.append(f"{lesson.name}: {result.error}")
             continue
@@ -154,19 +185,58 @@ def _report_verification(names: list[str], asked: list[str]) -> int:
     return 0
 
 
+def check_output_folder(folder: Path, option: str) -> None:
+    """Refuse ``folder`` as a place to write, before anything is written, when it is not one.
+
+    ``option`` is how the user named it, e.g. ``"--out handout"``. Refused: the reference
+    lessons folder or anything inside it (after resolving ``..`` and symbolic links, whatever
+    ``--force`` says), and a path running through a file.
+    """
+    lessons = notebooks.lessons_dir().resolve()
+    target = folder.resolve()
+    if target == lessons or lessons in target.parents:
+        raise ValueError(f"{option} would write into {lessons}, the course's reference lessons; "
+                         f"choose a folder outside it")
+    existing = next(path for path in (folder, *folder.parents) if path.exists())
+    if not existing.is_dir():
+        raise NotADirectoryError(f"{option}: {existing} is a file, not a folder")
+
+
+def files_to_replace(paths: list[Path], force: bool) -> list[Path]:
+    """The ``paths`` that already exist; without ``force`` they are an error naming them all.
+
+    A folder where a file would go is an error even with ``force``: nothing would replace it.
+    """
+    folder = next((path for path in paths if path.is_dir()), None)
+    if folder is not None:
+        raise IsADirectoryError(f"{folder} is a folder, where a file would be written")
+    existing = [path for path in paths if path.exists()]
+    if existing and not force:
+        raise FileExistsError(f"would replace {', '.join(map(str, existing))}; pass --force to overwrite")
+    return existing
+
+
 def cmd_student(args: argparse.Namespace) -> int:
     lessons = select_lessons(args.lessons)
-    written = write_student_versions(lessons, args.out)
-    for path in written:
-        print(path)
+    check_output_folder(args.out, f"--out {args.out}")
+    replaced = files_to_replace(student_files(lessons, args.out), args.force)
+    for path in write_student_versions(lessons, args.out):
+        print(f"{path} (replaced)" if path in replaced else path)
     print(f"{len(lessons)} student version(s) in {args.out}: solutions replaced by stubs, exercise outputs cleared")
     return 0
+
+
+def report_files(stem: Path) -> list[Path]:
+    """The files ``write_report`` writes for ``--out stem``: ``stem.csv`` and ``stem.json``."""
+    return [stem.with_suffix(".csv"), stem.with_suffix(".json")]
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
     hidden = args.hidden
     if hidden is not None and not hidden.is_dir():
         raise FileNotFoundError(f"hidden-checks folder {hidden} does not exist")
+    check_output_folder(args.out.parent, f"--out {args.out}")
+    replaced = files_to_replace(report_files(args.out), args.force)
     grades = grade_folder(args.submissions, timeout=args.timeout, hidden_dir=hidden, jobs=args.jobs)
     header, rows = score_table(grades)
     print(format_table(header, rows))
@@ -174,18 +244,51 @@ def cmd_grade(args: argparse.Namespace) -> int:
         if grade.status != "graded":
             print(f"note: {grade.student}/{grade.lesson}: {grade.status}")
     csv_path, json_path = write_report(grades, args.out)
-    print(f"\nreport: {csv_path} and {json_path}")
+    print(f"\nreport: {csv_path} and {json_path}" + (" (replaced the previous report)" if replaced else ""))
     return 0
 
 
+def tensorboard_executable() -> str | None:
+    """TensorBoard's command: the one installed beside this Python (so ``.venv/bin/course`` finds
+    the environment's own without an activated venv), else the first on ``PATH``, else ``None``."""
+    beside_python = str(Path(sys.executable).parent)
+    return shutil.which("tensorboard", path=beside_python) or shutil.which("tensorboard")
+
+
 def cmd_tensorboard(args: argparse.Namespace) -> int:
-    executable = shutil.which("tensorboard")
+    executable = tensorboard_executable()
     if executable is None:
-        raise FileNotFoundError("tensorboard is not installed in this environment; run `make .venv`")
+        raise FileNotFoundError(f"TensorBoard is not installed in this environment; install it with "
+                                f"`{sys.executable} -m pip install tensorboard`")
     logdir = runs_dir()
     print(f"TensorBoard on http://127.0.0.1:{args.port} reading {logdir} (Ctrl+C stops it)")
     return subprocess.call([executable, "--logdir", str(logdir), "--host", "127.0.0.1",
                             "--port", str(args.port)])
+
+
+def positive_seconds(text: str) -> float:
+    """argparse type: a finite number of seconds above zero."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    return seconds
+
+
+def whole_number_from(low: int, high: int | None = None) -> Callable[[str], int]:
+    """argparse type: a whole number from ``low`` (up to ``high``, when given)."""
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = None
+        if number is None or number < low or (high is not None and number > high):
+            allowed = f"from {low} to {high}" if high is not None else f"of at least {low}"
+            raise argparse.ArgumentTypeError(f"expected a whole number {allowed}, got {text!r}")
+        return number
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -199,6 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="execute lessons headless and print a summary table")
     run.add_argument("lessons", nargs="*", help=lessons_help)
+    run.add_argument("--portable", action="store_true",
+                     help="run in the portable test lane's float environment, which stands in for another machine")
     run.set_defaults(handler=cmd_run)
 
     baseline = commands.add_parser("baseline", help="re-execute lessons and store their reference outputs")
@@ -215,35 +320,59 @@ def build_parser() -> argparse.ArgumentParser:
     student = commands.add_parser("student", help="write student versions (solutions replaced by stubs)")
     student.add_argument("lessons", nargs="*", help=lessons_help)
     student.add_argument("--out", type=Path, required=True, help="folder for the student notebooks and scripts")
+    student.add_argument("--force", action="store_true", help="replace student versions already in --out")
     student.set_defaults(handler=cmd_student)
 
     grade = commands.add_parser("grade", help="grade a folder of submissions (one sub-folder per student)")
     grade.add_argument("submissions", type=Path, help="folder holding <student>/<NN_topic>.ipynb or .py")
-    grade.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS,
+    grade.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT_SECONDS,
                        help=f"wall-clock seconds per submission (default {DEFAULT_TIMEOUT_SECONDS})")
     grade.add_argument("--hidden", type=Path, default=None,
                        help="folder of hidden checks, <NN>.py each defining HIDDEN_CHECKS")
-    grade.add_argument("--jobs", type=int, default=1, help="submissions graded at the same time")
+    grade.add_argument("--jobs", type=whole_number_from(1), default=1, help="submissions graded at the same time")
     grade.add_argument("--out", type=Path, default=Path("runs/grades/report"),
                        help="report path without suffix: writes REPORT.csv and REPORT.json")
+    grade.add_argument("--force", action="store_true", help="replace an existing REPORT.csv and REPORT.json")
     grade.set_defaults(handler=cmd_grade)
 
     board = commands.add_parser("tensorboard", help="start TensorBoard on runs/, bound to 127.0.0.1")
-    board.add_argument("--port", type=int, default=6006)
+    board.add_argument("--port", type=whole_number_from(1, 65535), default=6006,
+                       help="port on 127.0.0.1 (default 6006)")
     board.set_defaults(handler=cmd_tensorboard)
     return parser
+
+
+def error_line(error: BaseException) -> str:
+    """``error`` as one plain line in the user's terms: the file it concerns and what is wrong."""
+    if isinstance(error, SyntaxError):
+        return f"{error.filename}, line {error.lineno}: {error.msg}"
+    if isinstance(error, OSError) and error.strerror:  # the system's wording, without "[Errno 13]"
+        return f"{error.filename}: {error.strerror}" if error.filename else error.strerror
+    lines = _plain_lines(str(error))
+    return lines[0] if lines else type(error).__name__
+
+
+def _close_progress_bars() -> None:
+    """Finish the progress bars an error interrupted, so that its line starts a line of its own."""
+    for bar in list(getattr(tqdm, "_instances", ())):  # tqdm's registry of open bars
+        bar.close()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (LookupError, FileNotFoundError, ValueError) as error:
-        print(f"course: error: {error}", file=sys.stderr)
-        return 2
+    except USER_ERRORS as error:
+        message, code = f"error: {error_line(error)}", 2
     except KeyboardInterrupt:
-        print("course: interrupted", file=sys.stderr)
-        return 130
+        message, code = "interrupted", 130
+    except Exception as error:  # noqa: BLE001 - never a traceback: one line, and whom to tell
+        message = (f"error: {type(error).__name__}: {error_line(error)} "
+                   f"(this is a bug in the course tools; please report it)")
+        code = BUG_EXIT_CODE
+    _close_progress_bars()
+    print(f"course: {message}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

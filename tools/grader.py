@@ -39,7 +39,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from tools.notebooks import Lesson, all_lessons, kernel_environment
+from tools.notebooks import Lesson, all_lessons, kernel_environment, read_notebook
 from tools.progress import tqdm
 
 SOLUTION_BLOCK = re.compile(
@@ -90,7 +90,7 @@ def student_notebook(lesson: Lesson) -> nbformat.NotebookNode:
 
     Everything else (prose, figures and outputs of the teaching part, the check cells) is kept.
     """
-    notebook = jupytext.read(lesson.ipynb if lesson.ipynb.exists() else lesson.py)
+    notebook = read_notebook(lesson.ipynb if lesson.ipynb.exists() else lesson.py)
     stubbed = 0
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "code":
@@ -108,17 +108,24 @@ def student_notebook(lesson: Lesson) -> nbformat.NotebookNode:
     return notebook
 
 
+def student_files(lessons: list[Lesson], out: Path) -> list[Path]:
+    """The files ``write_student_versions`` writes: each lesson's ``.ipynb`` and ``.py`` in ``out``."""
+    return [out / name for lesson in lessons for name in (lesson.ipynb.name, lesson.py.name)]
+
+
 def write_student_versions(lessons: list[Lesson], out: Path) -> list[Path]:
-    """Write each lesson's student version as ``.ipynb`` and paired ``.py`` into ``out``."""
+    """Write each lesson's student version as ``.ipynb`` and paired ``.py`` into ``out``.
+
+    Every student version is made before the first file is written, so a lesson that cannot
+    be made into one leaves ``out`` untouched. Existing files are replaced: the caller decides
+    whether that is allowed.
+    """
+    notebooks = [student_notebook(lesson) for lesson in lessons]
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for lesson in lessons:
-        notebook = student_notebook(lesson)
-        notebook_path = out / lesson.ipynb.name
-        nbformat.write(notebook, notebook_path)
+    for lesson, notebook in zip(lessons, notebooks):
+        nbformat.write(notebook, out / lesson.ipynb.name)
         jupytext.write(notebook, out / lesson.py.name, fmt="py:percent")
-        written += [notebook_path, out / lesson.py.name]
-    return written
+    return student_files(lessons, out)
 
 
 @dataclass

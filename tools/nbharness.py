@@ -21,10 +21,10 @@ import pytest
 
 from tools.notebooks import (
     DEFAULT_BUDGET_SECONDS,
-    KERNEL_SETTINGS,
     LESSON_NAME,
     Lesson,
     budget_seconds,
+    kernel_environment,
     sync_problem,
 )
 from tools.runtime import project_root
@@ -38,12 +38,22 @@ _IGNORE_TAGS = {"nbval-ignore-output", "nbval-skip"}
 _IGNORE_MARKERS = ("# NBVAL_IGNORE_OUTPUT", "# NBVAL_SKIP")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--portable", action="store_true", default=False,
+        help="run the lessons in the portable lane's float environment "
+             "(tools.notebooks.PORTABLE_SETTINGS), which stands in for another machine",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if not (getattr(config.option, "nbval", False) or getattr(config.option, "nbval_lax", False)):
         return
-    # With --nbval-current-env the kernels inherit this environment: the same as re-baselining.
+    # With --nbval-current-env the kernels inherit this environment: the same as re-baselining
+    # (or, with --portable, the perturbed float environment of the portable lane).
+    environment = kernel_environment(portable=config.getoption("portable"))
     os.environ.pop("MPLBACKEND", None)
-    os.environ.update(KERNEL_SETTINGS)
+    os.environ.update(environment)
     if getattr(config.option, "nbval_sanitize_with", None) is None:
         config.option.nbval_sanitize_with = str(SANITIZE_FILE)
     _execute_like_jupyter()
@@ -156,9 +166,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             by_notebook.setdefault(item.parent, []).append(item)
     for notebook_file, cells in by_notebook.items():
         notebook_file.skip_compare = tuple(notebook_file.skip_compare) + ("stderr",)
-        budget = budget_seconds(nbformat.read(notebook_file.path, as_version=4))
-        started: dict = {}
-        for cell in cells:
-            _watch_budget(cell, budget, started)
+        if not config.getoption("portable"):  # the portable lane's generic kernels are slower on purpose
+            budget = budget_seconds(nbformat.read(notebook_file.path, as_version=4))
+            started: dict = {}
+            for cell in cells:
+                _watch_budget(cell, budget, started)
         check = HarnessCheck.from_parent(notebook_file, name="harness")
         items.insert(items.index(cells[0]), check)

@@ -64,9 +64,25 @@ def select_lessons(wanted: list[str]) -> list[Lesson]:
     return chosen
 
 
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    """The notebook in ``path`` (``.ipynb``, or a jupytext ``.py``).
+
+    A file that is not UTF-8 text or not a notebook raises ``ValueError`` naming the file.
+    """
+    try:
+        return jupytext.read(path)
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path} is not UTF-8 text (byte {error.object[error.start]:#04x} "
+                         f"at position {error.start})") from None
+    except (ValueError, KeyError, AttributeError, TypeError, nbformat.ValidationError) as error:
+        # nbformat's own complaint, or what its parser trips over in JSON of the wrong shape
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ValueError(f"{path} is not a readable notebook ({reason})") from None
+
+
 def read_source(lesson: Lesson) -> nbformat.NotebookNode:
     """The lesson's notebook as written in its ``.py`` (no outputs)."""
-    return jupytext.read(lesson.py)
+    return read_notebook(lesson.py)
 
 
 def budget_seconds(notebook: nbformat.NotebookNode) -> float:
@@ -83,18 +99,43 @@ KERNEL_SETTINGS = {
 }
 
 
-def kernel_environment() -> dict[str, str]:
-    """The environment lessons run in (re-baseline, ``course run`` and the tests alike)."""
+# "Another machine" for the portable test lane: each setting changes which float kernels run
+# (and so the last bits of results) without changing what the lesson computes.
+PORTABLE_SETTINGS = {
+    # MKL's conditional numerical reproducibility: the code path of a generic SSE2 CPU
+    # instead of this CPU's AVX-512/AVX2 BLAS kernels.
+    "MKL_CBWR": "COMPATIBLE",
+    # torch's own vectorised kernels (reductions, elementwise math) without SIMD.
+    "ATEN_CPU_CAPABILITY": "default",
+    # oneDNN (convolutions, pooling) as on an AVX2 laptop instead of AVX-512.
+    "ONEDNN_MAX_CPU_ISA": "AVX2",
+    # Two math threads instead of one: reductions split and summed in another order.
+    "OMP_NUM_THREADS": "2",
+    "MKL_NUM_THREADS": "2",
+}
+
+
+def kernel_environment(portable: bool = False) -> dict[str, str]:
+    """The environment lessons run in (re-baseline, ``course run`` and the tests alike).
+
+    ``portable=True`` adds :data:`PORTABLE_SETTINGS`, the float environment of the portable
+    test lane, which stands in for another machine.
+    """
     env = dict(os.environ)
     env.pop("MPLBACKEND", None)  # Agg here would silence inline figures
     env.update(KERNEL_SETTINGS)
+    if portable:
+        env.update(PORTABLE_SETTINGS)
     return env
 
 
-def execute(notebook: nbformat.NotebookNode, cwd: Path, timeout: int = CELL_TIMEOUT_SECONDS) -> nbformat.NotebookNode:
+def execute(
+    notebook: nbformat.NotebookNode, cwd: Path, timeout: int = CELL_TIMEOUT_SECONDS, portable: bool = False
+) -> nbformat.NotebookNode:
     """Run every cell in a fresh kernel started in ``cwd``; stops at the first unexpected error.
 
-    Cells tagged ``raises-exception`` may raise; their error is kept as output.
+    Cells tagged ``raises-exception`` may raise; their error is kept as output. ``portable``
+    runs the kernel in the portable lane's float environment (see :func:`kernel_environment`).
     """
     client = NotebookClient(
         notebook,
@@ -103,7 +144,7 @@ def execute(notebook: nbformat.NotebookNode, cwd: Path, timeout: int = CELL_TIME
         resources={"metadata": {"path": str(cwd)}},
         record_timing=False,
     )
-    client.execute(env=kernel_environment())
+    client.execute(env=kernel_environment(portable))
     return strip_run_noise(notebook)
 
 
