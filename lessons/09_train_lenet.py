@@ -101,7 +101,7 @@ valid_set = TransformedSubset(digits, split["valid"], eval_transform)
 test_set = TransformedSubset(digits, split["test"], eval_transform)
 
 loader_generator = torch.Generator().manual_seed(0)
-train_loader = DataLoader(train_set, batch_size=32, shuffle=True, generator=loader_generator)
+train_loader = DataLoader(train_set, batch_size=64, shuffle=True, generator=loader_generator)
 valid_loader = DataLoader(valid_set, batch_size=500)
 test_loader = DataLoader(test_set, batch_size=500)
 print("batches per epoch:", len(train_loader), "| valid batches:", len(valid_loader))
@@ -128,12 +128,12 @@ show_images(originals + shifted, titles=labels + ["shifted"] * 10, ncols=10);
 # schedules) trains it quickly.
 
 # %%
-EPOCHS = 12
+EPOCHS = 24
 set_seed(0)
 model = LeNet(classes=10, in_channels=1).initialize_weights().to(DEVICE)
 loss_fn = nn.CrossEntropyLoss()
-optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
-scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=3e-3, total_steps=EPOCHS * len(train_loader))
+optimizer = torch.optim.Adam(model.parameters(), lr=5e-3)
+scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=5e-3, total_steps=EPOCHS * len(train_loader))
 print(model)
 print("parameters:", count_parameters(model))
 
@@ -191,8 +191,10 @@ def validate(model, loader):
 # model's `state_dict` (its weights, lesson 17) is saved under `runs/09_train_lenet/`. The last
 # epoch is not always the best one; the checkpoint is.
 #
-# The numbers below differ slightly between a CPU and a GPU (their floating-point sums run in
-# different orders), so the log is not compared by the tests; the outcome is checked after it.
+# The numbers below differ between machines: a CPU and a GPU (or two CPUs) run their
+# floating-point sums in different orders, and over 1,500 steps those last-bit differences grow
+# into a different training run whose accuracy ends up to about a percentage point higher or
+# lower. So the log is not compared by the tests; the outcome is checked after it.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
