@@ -318,3 +318,23 @@ def test_missing_tensorboard_says_how_to_install_it(tmp_path, monkeypatch, capsy
     assert main(["tensorboard"]) == 2
     assert one_error_line(capsys) == (f"TensorBoard is not installed in this environment; "
                                       f"install it with `{python} -m pip install tensorboard`")
+
+
+def test_hidden_checks_path_that_is_a_file_says_so(lessons, tmp_path, capsys):
+    (tmp_path / "submissions").mkdir()
+    not_a_folder = tmp_path / "checks.py"
+    not_a_folder.write_text("HIDDEN_CHECKS = []\n")
+    assert main(["grade", str(tmp_path / "submissions"), "--hidden", str(not_a_folder)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "is a file, not a folder" in error
+
+
+def test_a_closed_pipe_ends_quietly(lessons, monkeypatch, capsys):
+    def closed_pipe(*args, **kwargs):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(tools.cli, "cmd_list", closed_pipe)
+    silenced = []
+    monkeypatch.setattr(tools.cli, "_silence_stdout", lambda: silenced.append(True))
+    assert main(["list"]) == 0
+    assert capsys.readouterr().err == "" and silenced == [True]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -234,7 +235,9 @@ def report_files(stem: Path) -> list[Path]:
 def cmd_grade(args: argparse.Namespace) -> int:
     hidden = args.hidden
     if hidden is not None and not hidden.is_dir():
-        raise FileNotFoundError(f"hidden-checks folder {hidden} does not exist")
+        problem = "is a file, not a folder" if hidden.exists() else "does not exist"
+        raise FileNotFoundError(f"--hidden {hidden}: the hidden-checks folder {problem}; "
+                                "pass the folder that holds the NN.py check files")
     check_output_folder(args.out.parent, f"--out {args.out}")
     replaced = files_to_replace(report_files(args.out), args.force)
     grades = grade_folder(args.submissions, timeout=args.timeout, hidden_dir=hidden, jobs=args.jobs)
@@ -358,10 +361,18 @@ def _close_progress_bars() -> None:
         bar.close()
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises no second BrokenPipeError."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
+    except BrokenPipeError:  # the reader went away (`course list | head -1`): nothing left to say
+        _silence_stdout()
+        return 0
     except USER_ERRORS as error:
         message, code = f"error: {error_line(error)}", 2
     except KeyboardInterrupt:
