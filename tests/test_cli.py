@@ -325,8 +325,8 @@ def test_hidden_checks_path_that_is_a_file_says_so(lessons, tmp_path, capsys):
     not_a_folder = tmp_path / "checks.py"
     not_a_folder.write_text("HIDDEN_CHECKS = []\n")
     assert main(["grade", str(tmp_path / "submissions"), "--hidden", str(not_a_folder)]) == 2
-    error = capsys.readouterr().err
-    assert error.count("\n") == 1 and "is a file, not a folder" in error
+    assert one_error_line(capsys) == (f"--hidden {not_a_folder}: the hidden-checks folder is a file, "
+                                      "not a folder; pass the folder that holds the NN.py check files")
 
 
 def test_a_closed_pipe_ends_quietly(lessons, monkeypatch, capsys):

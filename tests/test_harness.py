@@ -125,13 +125,19 @@ def test_unexecuted_cell_fails(demo):
     assert "code cells [2] have no stored execution" in result.stdout
 
 
-def test_over_budget_lesson_fails(tmp_path):
+@pytest.fixture(scope="module")
+def over_budget(tmp_path_factory) -> Lesson:
+    """A baselined demo lesson that sleeps past the 1 s budget it declares."""
     source = DEMO.replace("SLEEP_SECONDS", "1.5").replace(
         "#     name: python3\n", "#     name: python3\n#   course:\n#     budget_seconds: 1\n"
     )
-    lesson = _write_lesson(tmp_path / "lessons", source)
+    lesson = _write_lesson(tmp_path_factory.mktemp("over_budget") / "lessons", source)
     write_reference(lesson, execute(read_source(lesson), cwd=lesson.py.parent))
-    result = _nbval(lesson.ipynb)
+    return lesson
+
+
+def test_over_budget_lesson_fails(over_budget):
+    result = _nbval(over_budget.ipynb)
     assert result.returncode == 1
     assert "over its budget of 1 s" in result.stdout
 
@@ -185,14 +191,9 @@ def test_portable_lane_catches_a_chaotic_cell(tmp_path):
     assert "Cell 1" in result.stdout and "chaotic std:" in result.stdout
 
 
-def test_portable_lane_skips_the_time_budget(tmp_path):
+def test_portable_lane_skips_the_time_budget(over_budget):
     """The portable lane's generic kernels are slower on purpose: it checks outputs, not speed."""
-    source = DEMO.replace("SLEEP_SECONDS", "1.5").replace(
-        "#     name: python3\n", "#     name: python3\n#   course:\n#     budget_seconds: 1\n"
-    )
-    lesson = _write_lesson(tmp_path / "lessons", source)
-    write_reference(lesson, execute(read_source(lesson), cwd=lesson.py.parent))
-    result = _nbval(lesson.ipynb, "--portable")
+    result = _nbval(over_budget.ipynb, "--portable")
     assert result.returncode == 0, result.stdout
 
 

@@ -144,13 +144,14 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     lessons = select_lessons(args.lessons)
     sources = _read_lessons(lessons)
     failed = []
-    for lesson, source in tqdm(list(zip(lessons, sources)), desc="re-baselining", unit="lesson", file=sys.stderr):
-        result, notebook = _run_one(lesson, source)
-        if result.status != "passed":
-            failed.append(f"{lesson.name}: {result.error}")
-            continue
-        write_reference(lesson, notebook)
-        print(f"{lesson.ipynb.relative_to(lesson.py.parent.parent)} stored ({result.seconds:.1f} s)")
+    with tqdm(list(zip(lessons, sources)), desc="re-baselining", unit="lesson", file=sys.stderr) as bar:
+        for lesson, source in bar:
+            result, notebook = _run_one(lesson, source)
+            if result.status != "passed":
+                failed.append(f"{lesson.name}: {result.error}")
+                continue
+            write_reference(lesson, notebook)
+            print(f"{lesson.ipynb.relative_to(lesson.py.parent.parent)} stored ({result.seconds:.1f} s)")
     for line in failed:
         print(f"course: not stored, {line}", file=sys.stderr)
     return 1 if failed else 0
@@ -355,12 +356,6 @@ def error_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
-def _close_progress_bars() -> None:
-    """Finish the progress bars an error interrupted, so that its line starts a line of its own."""
-    for bar in list(getattr(tqdm, "_instances", ())):  # tqdm's registry of open bars
-        bar.close()
-
-
 def _silence_stdout() -> None:
     """Point stdout at /dev/null, so that flushing it at exit raises no second BrokenPipeError."""
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -381,7 +376,6 @@ def main(argv: list[str] | None = None) -> int:
         message = (f"error: {type(error).__name__}: {error_line(error)} "
                    f"(this is a bug in the course tools; please report it)")
         code = BUG_EXIT_CODE
-    _close_progress_bars()
     print(f"course: {message}", file=sys.stderr)
     return code
 

@@ -315,7 +315,8 @@ def grade_folder(
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(grade_submission, student, path, lesson, timeout, hidden_dir)
                    for student, path, lesson in submissions]
-        return [future.result() for future in tqdm(futures, desc="grading", unit="submission", file=sys.stderr)]
+        with tqdm(futures, desc="grading", unit="submission", file=sys.stderr) as bar:
+            return [future.result() for future in bar]
 
 
 def score_table(grades: list[Grade]) -> tuple[list[str], list[list[str]]]:

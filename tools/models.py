@@ -17,7 +17,7 @@ def initialize_weights(model: nn.Module) -> nn.Module:
     built without a bias (``bias=False``) or BatchNorm without weights (``affine=False``)
     simply have nothing of that kind to set.
     """
-    _check_module(model, "initialize_weights")
+    require_module(model, "initialize_weights")
     for module in model.modules():
         if isinstance(module, nn.Conv2d):
             nn.init.xavier_normal_(module.weight)
@@ -36,7 +36,8 @@ def _zero_bias(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-def _check_module(model: object, who: str) -> None:
+def require_module(model: object, who: str) -> None:
+    """Refuse what is not an ``nn.Module``; ``who`` names the function that needs the model."""
     if not isinstance(model, nn.Module):
         hint = "; for a tensor use t.numel()" if isinstance(model, torch.Tensor) else ""
         raise TypeError(f"{who} expects an nn.Module (a model), got {type(model).__name__}{hint}")
@@ -126,5 +127,5 @@ class LeNet2(nn.Module):
 
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     """How many numbers the model learns (all, or only those with ``requires_grad``)."""
-    _check_module(model, "count_parameters")
+    require_module(model, "count_parameters")
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

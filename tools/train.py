@@ -11,6 +11,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from tools.models import require_module
 from tools.progress import tqdm
 
 
@@ -29,11 +30,6 @@ class History:
 
 LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 Scheduler = torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau
-
-
-def _check_model(model: object, who: str) -> None:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"{who} expects an nn.Module (the model), got {type(model).__name__}")
 
 
 def _check_loss_fn(loss_fn: object) -> None:
@@ -91,7 +87,7 @@ def run_epoch(
     Evaluation runs in ``model.eval()`` mode without building a graph (``no_grad``).
     Returns the mean loss per sample and the accuracy.
     """
-    _check_model(model, "run_epoch")
+    require_module(model, "run_epoch")
     _check_loader(loader, "loader")
     _check_loss_fn(loss_fn)
     if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
@@ -133,7 +129,7 @@ def evaluate(
     device: torch.device,
 ) -> tuple[float, float]:
     """Mean loss and accuracy of ``model`` on ``loader``, in eval mode, without gradients."""
-    _check_model(model, "evaluate")
+    require_module(model, "evaluate")
     return run_epoch(model, loader, loss_fn, device)
 
 
@@ -229,7 +225,7 @@ def _check_fit_arguments(
         raise TypeError(f"epochs must be an int, got {type(epochs).__name__}")
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
-    _check_model(model, "fit")
+    require_module(model, "fit")
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(
             f"fit needs an optimizer to train, got {type(optimizer).__name__}; pass e.g. "
@@ -256,7 +252,7 @@ def predict(model: nn.Module, loader: DataLoader, device: torch.device) -> tuple
 
     The model must return class scores ``[N, classes]``; the prediction is their argmax.
     """
-    _check_model(model, "predict")
+    require_module(model, "predict")
     _check_loader(loader, "loader")
     model.eval()
     predictions, targets = [], []
