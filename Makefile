@@ -7,7 +7,7 @@ WORKERS ?= 2
 
 PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope --nbval --nbval-current-env
 
-.PHONY: course test test-portable baseline clean
+.PHONY: course test test-portable baseline clean sandbox
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,17 @@ $(STAMP): pyproject.toml constraints.txt
 course: $(STAMP)
 	$(BIN)/course run
 
+# `course grade` runs submissions in a bubblewrap sandbox: installed here where we may (as root
+# with apt-get), otherwise the one command that installs it is printed.
+sandbox:
+	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && { apt-get install -y -qq bubblewrap >/dev/null 2>&1 \
+	       || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq bubblewrap >/dev/null 2>&1; }; } \
+	  && echo "installed bubblewrap for course grade's sandbox"; } \
+	  || echo "note: course grade needs bubblewrap for its sandbox; install it with: sudo apt-get install bubblewrap"
+
 # Both lanes: unit tests and every lesson as stored, then every lesson again as on another machine.
-test: $(STAMP)
+test: $(STAMP) sandbox
 	$(PYTEST)
 	$(PYTEST) --portable lessons
 

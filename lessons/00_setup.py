@@ -185,14 +185,18 @@ b = torch.rand(2, 2)
 from tools import check_exercise
 
 
-def check_same_draws():
-    assert a.shape == (2, 2) and b.shape == (2, 2), f"expected two (2, 2) tensors, got {a.shape} and {b.shape}"
-    set_seed(7)
-    assert torch.equal(a, torch.rand(2, 2)), "a is not the first draw after set_seed(7)"
+def check_same_draws(answer):
+    import torch
+
+    a, b = answer
+    assert isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor), "a and b must be tensors made with torch.rand"
+    assert a.shape == (2, 2) and b.shape == (2, 2), f"expected two (2, 2) tensors, got {tuple(a.shape)} and {tuple(b.shape)}"
+    first_draw = torch.rand(2, 2, generator=torch.Generator().manual_seed(7))  # what set_seed(7) then rand gives
+    assert torch.equal(a, first_draw), "a is not the first draw after set_seed(7)"
     assert torch.equal(a, b), "a and b differ: seed again before drawing b"
 
 
-check_exercise("00.1", check_same_draws, points=1)
+check_exercise("00.1", check_same_draws, points=1, answer=lambda: (a, b))
 
 # %% [markdown]
 # **00.2** Put a tensor `ones_on_device` of shape `(3,)` full of ones, dtype `float32`, on `DEVICE`.
@@ -203,13 +207,22 @@ ones_on_device = torch.ones(3).to(DEVICE)
 ### END SOLUTION
 
 # %%
-def check_ones_on_device():
-    assert ones_on_device.device.type == DEVICE.type, f"it lives on {ones_on_device.device.type}, not the chosen device"
-    assert ones_on_device.dtype == torch.float32, f"dtype is {ones_on_device.dtype}, expected torch.float32"
-    assert torch.equal(ones_on_device.cpu(), torch.ones(3)), "values are not three ones"
+def check_ones_on_device(answer):
+    import torch
+
+    assert isinstance(answer["values"], torch.Tensor), f"ones_on_device must be a tensor, got {answer['type']}"
+    assert answer["device"] == answer["chosen"], f"it lives on {answer['device']}, not the chosen device"
+    values = answer["values"]
+    assert values.dtype == torch.float32, f"dtype is {values.dtype}, expected torch.float32"
+    assert values.shape == (3,) and torch.equal(values, torch.ones(3)), "values are not three ones"
 
 
-check_exercise("00.2", check_ones_on_device, points=1)
+def ones_on_device_answer():
+    device = ones_on_device.device.type if torch.is_tensor(ones_on_device) else None
+    return {"values": ones_on_device, "device": device, "chosen": DEVICE.type, "type": type(ones_on_device).__name__}
+
+
+check_exercise("00.2", check_ones_on_device, points=1, answer=ones_on_device_answer)
 
 # %% [markdown]
 # ## Summary

@@ -739,7 +739,11 @@ one_hot_labels = torch.zeros(len(class_ids), 4).scatter_(1, class_ids.unsqueeze(
 from tools import check_exercise
 
 
-def check_one_hot():
+def check_one_hot(one_hot_labels):
+    import torch
+    import torch.nn.functional as F
+
+    class_ids = torch.tensor([3, 1, 0, 3, 2, 1])
     assert isinstance(one_hot_labels, torch.Tensor), "one_hot_labels must be a tensor"
     assert one_hot_labels.shape == (6, 4), f"expected shape (6, 4), got {tuple(one_hot_labels.shape)}"
     assert one_hot_labels.dtype == torch.float32, f"expected float32, got {one_hot_labels.dtype}"
@@ -748,7 +752,7 @@ def check_one_hot():
     assert torch.equal(one_hot_labels, F.one_hot(class_ids, 4).float()), "values other than 0 and 1 found"
 
 
-check_exercise("01.1", check_one_hot, points=1)
+check_exercise("01.1", check_one_hot, points=1, answer=lambda: one_hot_labels)
 
 # %% [markdown]
 # **01.2 One value per row with `gather`.** `logits` holds scores for 5 samples and 6 classes.
@@ -765,13 +769,19 @@ print(true_class_scores.cpu())
 ### END SOLUTION
 
 # %%
-def check_gather():
+def check_gather(true_class_scores):
+    import torch
+
+    g = torch.Generator().manual_seed(12)
+    logits = torch.randn(5, 6, generator=g)
+    truth = torch.tensor([5, 0, 2, 2, 4])
+    assert isinstance(true_class_scores, torch.Tensor), "true_class_scores must be a tensor"
     assert true_class_scores.shape == (5,), f"expected shape (5,), got {tuple(true_class_scores.shape)}: squeeze the gathered column"
     expected = torch.stack([logits[i, truth[i]] for i in range(5)])
-    assert torch.equal(true_class_scores.cpu(), expected.cpu()), "values differ from logits[i, truth[i]]"
+    assert torch.equal(true_class_scores, expected), "values differ from logits[i, truth[i]]"
 
 
-check_exercise("01.2", check_gather, points=1)
+check_exercise("01.2", check_gather, points=1, answer=lambda: true_class_scores)
 
 # %% [markdown]
 # **01.3 A pairwise-distance matrix by broadcasting.** `points_a` has 5 points and `points_b`
@@ -791,16 +801,27 @@ print(distances.cpu())
 ### END SOLUTION
 
 # %%
-def check_distances():
+def check_distances(answer):
+    import torch
+
+    distances = answer["distances"]
+    assert isinstance(distances, torch.Tensor), "distances must be a tensor"
     assert distances.shape == (5, 3), f"expected shape (5, 3), got {tuple(distances.shape)}"
-    assert distances.device.type == DEVICE.type, "keep the computation on DEVICE"
+    assert answer["device"] == answer["chosen"], "keep the computation on DEVICE"
+    points_a = torch.tensor([[0.0, 0.0], [3.0, 4.0], [1.0, 1.0], [-2.0, 0.0], [6.0, 8.0]])
+    points_b = torch.tensor([[0.0, 0.0], [3.0, 0.0], [-3.0, -4.0]])
     by_hand = torch.tensor([5.0, 4.0, 10.0])  # distances from (3, 4) to the three points of b
-    assert torch.allclose(distances[1].cpu(), by_hand), f"row 1 should be {by_hand.tolist()}, got {distances[1].cpu().tolist()}"
-    reference = torch.cdist(points_a.cpu(), points_b.cpu())
-    assert torch.allclose(distances.cpu(), reference, atol=1e-5), "some distances differ from torch.cdist"
+    assert torch.allclose(distances[1], by_hand), f"row 1 should be {by_hand.tolist()}, got {distances[1].tolist()}"
+    reference = torch.cdist(points_a, points_b)
+    assert torch.allclose(distances, reference, atol=1e-5), "some distances differ from torch.cdist"
 
 
-check_exercise("01.3", check_distances, points=2)
+def distances_answer():
+    device = distances.device.type if torch.is_tensor(distances) else None
+    return {"distances": distances, "device": device, "chosen": DEVICE.type}
+
+
+check_exercise("01.3", check_distances, points=2, answer=distances_answer)
 
 # %% [markdown]
 # ## Summary

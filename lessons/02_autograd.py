@@ -472,20 +472,31 @@ def second_derivative(f, x0):
 from tools import check_exercise
 
 
-def check_second_derivative():
-    cases = [
-        ("x**3 at 3", lambda v: v ** 3, 3.0, 18.0),
-        ("sin at 0.7", torch.sin, 0.7, -math.sin(0.7)),
-        ("exp(2x) at 0.5", lambda v: torch.exp(2 * v), 0.5, 4 * math.e),
-        ("x**4 - 3x**2 at -1", lambda v: v ** 4 - 3 * v ** 2, -1.0, 6.0),
+def check_second_derivative(answer):
+    import math
+
+    cases = [  # (label, expected) in the order second_derivative_answer asks for them
+        ("x**3 at 3", 18.0),
+        ("sin at 0.7", -math.sin(0.7)),
+        ("exp(2x) at 0.5", 4 * math.e),
+        ("x**4 - 3x**2 at -1", 6.0),
     ]
-    for label, f, x0, expected in cases:
-        got = second_derivative(f, x0)
+    assert isinstance(answer, list) and len(answer) == len(cases), "second_derivative should return one value per call"
+    for (label, expected), got in zip(cases, answer):
         assert isinstance(got, float), f"return a Python float (use .item()), got {type(got).__name__}"
         assert abs(got - expected) < 1e-4 * max(1.0, abs(expected)), f"{label}: expected {expected:.4f}, got {got:.4f}"
 
 
-check_exercise("02.1", check_second_derivative, points=2)
+def second_derivative_answer():
+    return [
+        second_derivative(lambda v: v ** 3, 3.0),
+        second_derivative(torch.sin, 0.7),
+        second_derivative(lambda v: torch.exp(2 * v), 0.5),
+        second_derivative(lambda v: v ** 4 - 3 * v ** 2, -1.0),
+    ]
+
+
+check_exercise("02.1", check_second_derivative, points=2, answer=second_derivative_answer)
 
 # %% [markdown]
 # **02.2 · Autograd against a hand derivative.** For the loss
@@ -510,16 +521,23 @@ with torch.no_grad():
 ### END SOLUTION
 
 # %%
-def check_gradients():
-    xd, yd = x_ex.double().cpu(), y_ex.double().cpu()
+def check_gradients(answer):
+    import torch
+
+    ex_generator = torch.Generator().manual_seed(3)  # x_ex and y_ex, drawn as in the cell above
+    x_ex = torch.randn(20, generator=ex_generator)
+    y_ex = 3 * x_ex + 0.1 * torch.randn(20, generator=ex_generator)
+    xd, yd = x_ex.double(), y_ex.double()
     expected = (2 * (0.5 * xd - yd) * xd).mean().item()
-    for name, value in [("grad_auto", grad_auto), ("grad_hand", grad_hand)]:
+    for name in ("grad_auto", "grad_hand"):
+        value = answer[name]
         assert isinstance(value, float), f"{name} should be a Python float (use .item()), got {type(value).__name__}"
         assert abs(value - expected) < 1e-4 * abs(expected), f"{name} = {value:.4f}, expected {expected:.4f}"
-    assert w_ex.grad is None, "w_ex.grad was filled: use torch.autograd.grad, which returns the gradient instead"
+    assert answer["w_ex.grad"] is None, "w_ex.grad was filled: use torch.autograd.grad, which returns the gradient instead"
 
 
-check_exercise("02.2", check_gradients, points=1)
+check_exercise("02.2", check_gradients, points=1,
+               answer=lambda: {"grad_auto": grad_auto, "grad_hand": grad_hand, "w_ex.grad": w_ex.grad})
 
 # %% [markdown]
 # **02.3 · Fix the training loop.** This loop never converges. Find out why, and write a correct
@@ -555,15 +573,20 @@ def fit_line(x, y, steps=300, lr=0.05):
 ### END SOLUTION
 
 # %%
-def check_fit_line():
+def check_fit_line(answer):
+    assert isinstance(answer, (tuple, list)) and len(answer) == 2, "fit_line should return the pair (w, b)"
+    w, b = answer
+    assert isinstance(w, float) and isinstance(b, float), "return (w, b) as Python floats"
+    assert abs(w + 1.5) < 1e-3, f"w = {w:.4f}, expected -1.5: are the gradients reset every step?"
+    assert abs(b - 0.5) < 1e-3, f"b = {b:.4f}, expected 0.5: are the gradients reset every step?"
+
+
+def fit_line_answer():
     x_line = torch.linspace(-2, 2, 50, device=DEVICE)
-    y_line = -1.5 * x_line + 0.5
-    w_got, b_got = fit_line(x_line, y_line)
-    assert abs(w_got + 1.5) < 1e-3, f"w = {w_got:.4f}, expected -1.5: are the gradients reset every step?"
-    assert abs(b_got - 0.5) < 1e-3, f"b = {b_got:.4f}, expected 0.5: are the gradients reset every step?"
+    return fit_line(x_line, -1.5 * x_line + 0.5)
 
 
-check_exercise("02.3", check_fit_line, points=2)
+check_exercise("02.3", check_fit_line, points=2, answer=fit_line_answer)
 
 # %% [markdown]
 # ## Summary

@@ -594,22 +594,42 @@ def binary_cross_entropy(probs: torch.Tensor, targets: torch.Tensor) -> torch.Te
 ### END SOLUTION
 
 # %%
-def check_binary_cross_entropy():
-    value = binary_cross_entropy(torch.tensor([0.5]), torch.tensor([1.0]))
+def check_binary_cross_entropy(answer):
+    import math
+
+    import torch
+    from torch import nn
+
+    value = answer["half"]
     assert torch.is_tensor(value) and value.dim() == 0, "return a 0-dim tensor (the mean), not a list or a vector"
     assert math.isclose(value.item(), math.log(2), rel_tol=1e-5), f"BCE(0.5, 1) should be log 2 = 0.6931, got {value.item():.4f}"
-    gen = torch.Generator().manual_seed(11)
-    for shape in [(7,), (4, 1), (3, 5)]:
+    gen = torch.Generator().manual_seed(11)  # the same inputs binary_cross_entropy_answer drew
+    for shape, mine in zip([(7,), (4, 1), (3, 5)], answer["random"]):
         p = torch.rand(shape, generator=gen) * 0.98 + 0.01
         y = torch.randint(0, 2, shape, generator=gen).float()
-        mine, reference = binary_cross_entropy(p, y), nn.BCELoss()(p, y)
+        reference = nn.BCELoss()(p, y)
+        assert torch.is_tensor(mine) and mine.dim() == 0, f"for shape {shape}: return a 0-dim tensor (the mean)"
         assert torch.allclose(mine, reference, atol=1e-5), f"for shape {shape}: got {mine.item():.4f}, nn.BCELoss gives {reference.item():.4f}"
-    soft = binary_cross_entropy(torch.tensor([0.3, 0.8]), torch.tensor([0.2, 0.9]))
-    assert torch.allclose(soft, nn.BCELoss()(torch.tensor([0.3, 0.8]), torch.tensor([0.2, 0.9])), atol=1e-5), \
+    soft = answer["soft"]
+    assert torch.is_tensor(soft) and torch.allclose(soft, nn.BCELoss()(torch.tensor([0.3, 0.8]), torch.tensor([0.2, 0.9])), atol=1e-5), \
         "soft targets (between 0 and 1) must work too: use y*log(p) + (1-y)*log(1-p), not an if on y"
 
 
-check_exercise("03.1", check_binary_cross_entropy, points=1)
+def binary_cross_entropy_answer():
+    gen = torch.Generator().manual_seed(11)
+    random_cases = []
+    for shape in [(7,), (4, 1), (3, 5)]:
+        p = torch.rand(shape, generator=gen) * 0.98 + 0.01
+        y = torch.randint(0, 2, shape, generator=gen).float()
+        random_cases.append(binary_cross_entropy(p, y))
+    return {
+        "half": binary_cross_entropy(torch.tensor([0.5]), torch.tensor([1.0])),
+        "random": random_cases,
+        "soft": binary_cross_entropy(torch.tensor([0.3, 0.8]), torch.tensor([0.2, 0.9])),
+    }
+
+
+check_exercise("03.1", check_binary_cross_entropy, points=1, answer=binary_cross_entropy_answer)
 
 # %% [markdown]
 # **03.2** Write `boundary_line(w1, w2, b)` that returns the `(slope, intercept)` of the decision
@@ -623,21 +643,34 @@ def boundary_line(w1: float, w2: float, b: float) -> tuple[float, float]:
 ### END SOLUTION
 
 # %%
-def check_boundary_line():
-    for weights, expected in [((2.0, -4.0, 1.0), (0.5, 0.25)), ((1.0, 1.0, -2.0), (-1.0, 2.0)),
-                              ((0.0, 2.0, 3.0), (0.0, -1.5))]:
-        got = boundary_line(*weights)
+def check_boundary_line(answer):
+    import math
+
+    import torch
+
+    for weights, expected, got in zip([(2.0, -4.0, 1.0), (1.0, 1.0, -2.0), (0.0, 2.0, 3.0)],
+                                      [(0.5, 0.25), (-1.0, 2.0), (0.0, -1.5)], answer["examples"]):
         assert len(got) == 2, "return two numbers: (slope, intercept)"
         assert all(math.isclose(g, e, abs_tol=1e-9) for g, e in zip(got, expected)), \
             f"boundary_line{weights} should be {expected}, got {tuple(got)}"
-    s, c = boundary_line(w1, w2, b)
-    with torch.no_grad():
-        points = torch.tensor([[-1.0, -s + c], [3.0, 3 * s + c]]).to(DEVICE)
-        assert torch.allclose(model.logits(points).cpu(), torch.zeros(2, 1), atol=1e-4), \
-            "points on your line do not have logit 0 for the trained model"
+    s, c = answer["trained_line"]
+    weight, bias = answer["weight"], answer["bias"]  # the trained model's nn.Linear(2, 1)
+    points = torch.tensor([[-1.0, -s + c], [3.0, 3 * s + c]])
+    assert torch.allclose(points @ weight.T + bias, torch.zeros(2, 1), atol=1e-4), \
+        "points on your line do not have logit 0 for the trained model"
 
 
-check_exercise("03.2", check_boundary_line, points=1)
+def boundary_line_answer():
+    (w1, w2), b = model.linear.weight[0].tolist(), model.linear.bias.item()
+    return {
+        "examples": [boundary_line(2.0, -4.0, 1.0), boundary_line(1.0, 1.0, -2.0), boundary_line(0.0, 2.0, 3.0)],
+        "trained_line": boundary_line(w1, w2, b),
+        "weight": model.linear.weight,
+        "bias": model.linear.bias,
+    }
+
+
+check_exercise("03.2", check_boundary_line, points=1, answer=boundary_line_answer)
 
 # %% [markdown]
 # **03.3** Use the trained `model` to predict the class of the five points in `new_points`.
@@ -655,18 +688,28 @@ with torch.no_grad():
 print(predicted_classes)
 
 # %%
-def check_predicted_classes():
+def check_predicted_classes(answer):
+    import torch
+
+    predicted_classes = answer["predicted_classes"]
     assert torch.is_tensor(predicted_classes), "predicted_classes should be a tensor"
     assert predicted_classes.shape == (5,), f"shape should be (5,), got {tuple(predicted_classes.shape)}: squeeze the column"
     assert predicted_classes.dtype == torch.long, f"dtype should be torch.long, got {predicted_classes.dtype}: use .long()"
-    assert predicted_classes.device.type == "cpu", "move the result to the CPU with .cpu()"
-    with torch.no_grad():
-        expected = (model.logits(new_points.to(DEVICE)) > 0).long().squeeze(1).cpu()
+    assert answer["device"] == "cpu", "move the result to the CPU with .cpu()"
+    new_points = torch.tensor([[3.0, 3.0], [-1.0, -1.0], [5.0, 0.0], [0.0, 0.0], [-2.0, 4.5]])
+    logits = new_points @ answer["weight"].T + answer["bias"]  # the trained model's nn.Linear(2, 1)
+    expected = (logits > 0).long().squeeze(1)
     assert torch.equal(predicted_classes, expected), f"expected {expected.tolist()}, got {predicted_classes.tolist()}"
     assert predicted_classes[:2].tolist() == [1, 0], "the points at the two cloud centres should be classes 1 and 0"
 
 
-check_exercise("03.3", check_predicted_classes, points=1)
+def predicted_classes_answer():
+    device = predicted_classes.device.type if torch.is_tensor(predicted_classes) else None
+    return {"predicted_classes": predicted_classes, "device": device,
+            "weight": model.linear.weight, "bias": model.linear.bias}
+
+
+check_exercise("03.3", check_predicted_classes, points=1, answer=predicted_classes_answer)
 
 # %% [markdown]
 # ## Summary

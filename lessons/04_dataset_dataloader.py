@@ -711,18 +711,27 @@ def iterations_per_epoch(n_samples, batch_size, drop_last):
 ### END SOLUTION
 
 # %%
-def check_iterations_per_epoch():
-    assert iterations_per_epoch(4000, 64, False) == 63, "4000 images in batches of 64: the last batch has 32"
-    assert iterations_per_epoch(4000, 64, True) == 62, "with drop_last=True the half batch is dropped"
+def check_iterations_per_epoch(answer):
+    from torch.utils.data import DataLoader
+
+    assert answer["4000, 64, False"] == 63, "4000 images in batches of 64: the last batch has 32"
+    assert answer["4000, 64, True"] == 62, "with drop_last=True the half batch is dropped"
     for n in (1, 7, 63, 64, 65, 500, 1000):
         for size in (1, 8, 64, 100):
             for drop in (False, True):
                 expected = len(DataLoader(range(n), batch_size=size, drop_last=drop))
-                got = iterations_per_epoch(n, size, drop)
+                got = answer[f"{n}, {size}, {drop}"]
                 assert got == expected, f"n={n}, batch_size={size}, drop_last={drop}: expected {expected}, got {got}"
 
 
-check_exercise("04.1", check_iterations_per_epoch, points=1)
+def iterations_per_epoch_answer():
+    cases = [(4000, 64, False), (4000, 64, True)] + [
+        (n, size, drop) for n in (1, 7, 63, 64, 65, 500, 1000) for size in (1, 8, 64, 100) for drop in (False, True)
+    ]
+    return {f"{n}, {size}, {drop}": iterations_per_epoch(n, size, drop) for n, size, drop in cases}
+
+
+check_exercise("04.1", check_iterations_per_epoch, points=1, answer=iterations_per_epoch_answer)
 
 # %% [markdown]
 # **04.2** Write a `Dataset` class `EvenDigits(root, transform=None)` that serves only the
@@ -751,26 +760,49 @@ class EvenDigits(Dataset):
 ### END SOLUTION
 
 # %%
-def check_even_digits():
-    even = EvenDigits(DIGITS_ROOT, transform=to_tensor)
-    assert isinstance(even, Dataset), "EvenDigits should subclass torch.utils.data.Dataset"
-    assert len(even) == 2500, f"five even digits x 500 images = 2500 items, got len {len(even)}"
+def check_even_digits(answer):
+    from collections import Counter
+
+    import torch
+
+    assert "torch.utils.data.dataset.Dataset" in answer["classes"], "EvenDigits should subclass torch.utils.data.Dataset"
+    assert answer["len"] == 2500, f"five even digits x 500 images = 2500 items, got len {answer['len']}"
     seen = Counter()
-    for index in range(0, 2500, 25):
-        image, label = even[index]
+    for index, item in zip(range(0, 2500, 25), answer["probe"]):
+        image, label = item["image"], item["label"]
         assert isinstance(image, torch.Tensor) and tuple(image.shape) == (1, 32, 32), \
-            f"item {index}: expected a (1, 32, 32) tensor from the transform, got {type(image).__name__}"
+            f"item {index}: expected a (1, 32, 32) tensor from the transform, got {item['image_type']}"
         assert label in (0, 2, 4, 6, 8), f"item {index} has label {label}, which is not an even digit"
         assert image.sum() > 0, f"item {index} is an empty image"
         seen[label] += 1
     assert sorted(seen) == [0, 2, 4, 6, 8], f"labels seen: {sorted(seen)}; all five even digits should appear"
     assert all(count == 20 for count in seen.values()), f"expected 500 images per even digit, probe gave {dict(seen)}"
-    loader = DataLoader(even, batch_size=5, sampler=[0, 500, 1000, 1500, 2000])
-    _, labels = next(iter(loader))
-    assert labels.tolist() == [0, 2, 4, 6, 8], "a DataLoader over EvenDigits should give labels 0, 2, 4, 6, 8"
+    assert answer["loader_labels"] == [0, 2, 4, 6, 8], \
+        f"a DataLoader over EvenDigits should give labels 0, 2, 4, 6, 8, got {answer['loader_labels']}"
 
 
-check_exercise("04.2", check_even_digits, points=2)
+def even_digits_answer():
+    even = EvenDigits(DIGITS_ROOT, transform=to_tensor)
+    probe = []
+    if len(even) == 2500:  # a wrong length is reported by the check; probe only a data set of the right size
+        for index in range(0, 2500, 25):
+            image, label = even[index]
+            probe.append({"image": image if torch.is_tensor(image) else None, "image_type": type(image).__name__,
+                          "label": label})
+    try:
+        _, labels = next(iter(DataLoader(even, batch_size=5, sampler=[0, 500, 1000, 1500, 2000])))
+        loader_labels = labels.tolist()
+    except Exception as error:  # reported by the check, after the item checks above
+        loader_labels = f"{type(error).__name__}: {error}"
+    return {
+        "classes": [f"{cls.__module__}.{cls.__qualname__}" for cls in type(even).__mro__],
+        "len": len(even),
+        "probe": probe,
+        "loader_labels": loader_labels,
+    }
+
+
+check_exercise("04.2", check_even_digits, points=2, answer=even_digits_answer)
 
 # %% [markdown]
 # **04.3** Write `balanced_sampler(targets, generator)`: given a list of integer class labels
@@ -788,12 +820,16 @@ def balanced_sampler(targets, generator):
 ### END SOLUTION
 
 # %%
-def check_balanced_sampler():
-    for targets in ([0] * 900 + [1] * 90 + [2] * 10, [3] * 40 + [0] * 1200 + [2] * 400 + [1] * 160):
-        sampler = balanced_sampler(targets, torch.Generator().manual_seed(0))
-        assert isinstance(sampler, WeightedRandomSampler), f"expected a WeightedRandomSampler, got {type(sampler).__name__}"
-        drawn = list(sampler)
+def check_balanced_sampler(answer):
+    from collections import Counter
+
+    cases = [[0] * 900 + [1] * 90 + [2] * 10, [3] * 40 + [0] * 1200 + [2] * 400 + [1] * 160]
+    for targets, drawn_case in zip(cases, answer):
+        assert "torch.utils.data.sampler.WeightedRandomSampler" in drawn_case["classes"], \
+            f"expected a WeightedRandomSampler, got {drawn_case['type']}"
+        drawn = drawn_case["drawn"]
         assert len(drawn) == len(targets), f"draw len(targets) = {len(targets)} indices, got {len(drawn)}"
+        assert all(isinstance(i, int) and 0 <= i < len(targets) for i in drawn), "the sampler should draw indices into targets"
         n_classes = len(set(targets))
         counts = Counter(targets[i] for i in drawn)
         share = {c: counts[c] / len(drawn) for c in range(n_classes)}
@@ -801,7 +837,16 @@ def check_balanced_sampler():
             f"class shares {({c: round(s, 3) for c, s in share.items()})} are not all close to 1/{n_classes}"
 
 
-check_exercise("04.3", check_balanced_sampler, points=2)
+def balanced_sampler_answer():
+    drawn = []
+    for targets in ([0] * 900 + [1] * 90 + [2] * 10, [3] * 40 + [0] * 1200 + [2] * 400 + [1] * 160):
+        sampler = balanced_sampler(targets, torch.Generator().manual_seed(0))
+        drawn.append({"classes": [f"{cls.__module__}.{cls.__qualname__}" for cls in type(sampler).__mro__],
+                      "type": type(sampler).__name__, "drawn": list(sampler)})
+    return drawn
+
+
+check_exercise("04.3", check_balanced_sampler, points=2, answer=balanced_sampler_answer)
 
 # %% [markdown]
 # ## Summary

@@ -41,7 +41,6 @@ from torchvision import transforms as T
 from torchvision.transforms import functional as TF
 
 from tools import (
-    check_exercise,
     get_device,
     project_root,
     record_metrics,
@@ -783,20 +782,40 @@ grey_pipeline = T.Compose([
 ### END SOLUTION
 
 # %%
-def check_grey_pipeline():
-    out = grey_pipeline(cat)
-    assert isinstance(out, torch.Tensor), f"the pipeline returned a {type(out).__name__}, expected a tensor"
+from tools import check_exercise
+
+
+def check_grey_pipeline(answer):
+    import torch
+    from PIL import Image
+    from torchvision import transforms as T
+    from torchvision.transforms import functional as TF
+
+    from tools.datasets import ensure_dataset
+
+    out = answer["first"]
+    assert isinstance(out, torch.Tensor), f"the pipeline returned a {answer['type']}, expected a tensor"
     assert tuple(out.shape) == (1, 64, 64), f"shape is {tuple(out.shape)}, expected (1, 64, 64)"
     assert out.dtype == torch.float32, f"dtype is {out.dtype}, expected torch.float32"
     assert out.min() >= -1 and out.max() <= 1, f"values span {out.min():.3f}..{out.max():.3f}, not inside [-1, 1]"
     assert out.min() < 0, "no negative values: map 0..1 to -1..1 with Normalize([0.5], [0.5])"
-    assert torch.equal(out, grey_pipeline(cat)), "two calls gave different tensors: remove the random steps"
+    again = answer["second"]
+    assert isinstance(again, torch.Tensor) and torch.equal(out, again), \
+        "two calls gave different tensors: remove the random steps"
+    cat = T.Resize(224)(Image.open(ensure_dataset("photos") / "chelsea.png").convert("RGB"))  # as at the top
     reference = TF.to_tensor(TF.center_crop(TF.resize(TF.to_grayscale(cat), 64), 64)) * 2 - 1
     gap = (out - reference).abs().mean().item()
     assert gap < 0.02, f"the picture differs from a centred greyscale crop (mean gap {gap:.3f}): check resize and crop"
 
 
-check_exercise("05.1", check_grey_pipeline, points=2)
+def grey_pipeline_answer():
+    first, second = grey_pipeline(cat), grey_pipeline(cat)
+    return {"type": type(first).__name__,
+            "first": first if torch.is_tensor(first) else None,
+            "second": second if torch.is_tensor(second) else None}
+
+
+check_exercise("05.1", check_grey_pipeline, points=2, answer=grey_pipeline_answer)
 
 # %% [markdown]
 # **05.2** Write a transform class `ShiftRight` with `__init__(self, shift)` and
@@ -820,21 +839,38 @@ class ShiftRight:
 ### END SOLUTION
 
 # %%
-def check_shift_right():
-    image = torch.arange(1, 11, dtype=torch.float32).view(1, 2, 5)
-    original = image.clone()
-    shifted_2 = ShiftRight(2)(image)
+def check_shift_right(answer):
+    import torch
+    from PIL import Image
+    from torchvision import transforms as T
+
+    from tools.datasets import ensure_dataset
+
+    image = torch.arange(1, 11, dtype=torch.float32).view(1, 2, 5)  # the input shift_right_answer uses
+    shifted_2 = answer["ShiftRight(2)"]
     expected = torch.tensor([[[0.0, 0.0, 1.0, 2.0, 3.0], [0.0, 0.0, 6.0, 7.0, 8.0]]])
     assert torch.is_tensor(shifted_2) and shifted_2.shape == image.shape, "the output must be a tensor of the input's shape"
     assert torch.equal(shifted_2, expected), f"ShiftRight(2) gave {shifted_2.tolist()}, expected {expected.tolist()}"
-    assert torch.equal(image, original), "the input tensor was modified: work on a copy"
-    assert torch.equal(ShiftRight(0)(image), image), "ShiftRight(0) should return the image unchanged"
-    moved = T.Compose([T.ToTensor(), ShiftRight(10)])(cat)
-    assert torch.equal(moved[:, :, 10:], x[:, :, :-10]) and moved[:, :, :10].abs().sum() == 0, \
+    assert torch.equal(answer["input afterwards"], image), "the input tensor was modified: work on a copy"
+    shifted_0 = answer["ShiftRight(0)"]
+    assert torch.is_tensor(shifted_0) and torch.equal(shifted_0, image), "ShiftRight(0) should return the image unchanged"
+    cat = T.Resize(224)(Image.open(ensure_dataset("photos") / "chelsea.png").convert("RGB"))  # as at the top
+    x = T.ToTensor()(cat)
+    moved = answer["in Compose"]
+    assert torch.is_tensor(moved) and moved.shape == x.shape and torch.equal(moved[:, :, 10:], x[:, :, :-10]) \
+        and moved[:, :, :10].abs().sum() == 0, \
         "inside Compose after ToTensor, the cat should move 10 columns right with a black band on the left"
 
 
-check_exercise("05.2", check_shift_right, points=2)
+def shift_right_answer():
+    image = torch.arange(1, 11, dtype=torch.float32).view(1, 2, 5)
+    shifted_2 = ShiftRight(2)(image)
+    input_afterwards = image.clone()
+    return {"ShiftRight(2)": shifted_2, "input afterwards": input_afterwards, "ShiftRight(0)": ShiftRight(0)(image),
+            "in Compose": T.Compose([T.ToTensor(), ShiftRight(10)])(cat)}
+
+
+check_exercise("05.2", check_shift_right, points=2, answer=shift_right_answer)
 
 # %% [markdown]
 # **05.3** Work out by hand, then check by running it, what this pipeline produces for
@@ -856,7 +892,15 @@ final_shape = (10, 3, 48, 48)
 ### END SOLUTION
 
 # %%
-def check_sizes():
+def check_sizes(answer):
+    import torch
+    from PIL import Image
+    from torchvision import transforms as T
+
+    from tools.datasets import ensure_dataset
+
+    size_after_resize, size_after_pad, final_shape = answer
+    cat_full = Image.open(ensure_dataset("photos") / "chelsea.png").convert("RGB")
     resized_image = T.Resize(100)(cat_full)
     padded_image = T.Pad((4, 10))(resized_image)
     stacked_crops = T.Compose([T.TenCrop(48), T.Lambda(lambda crops: torch.stack([T.ToTensor()(c) for c in crops]))])(padded_image)
@@ -868,7 +912,7 @@ def check_sizes():
         f"final_shape = {tuple(final_shape)} is wrong: ten crops, each a C x 48 x 48 tensor, stacked"
 
 
-check_exercise("05.3", check_sizes, points=1)
+check_exercise("05.3", check_sizes, points=1, answer=lambda: (size_after_resize, size_after_pad, final_shape))
 
 # %% [markdown]
 # ## Summary

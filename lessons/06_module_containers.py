@@ -36,7 +36,7 @@ import torchvision
 from torch import nn
 from torch.nn import functional as F
 
-from tools import check_exercise, get_device, record_metrics, set_seed, use_course_style
+from tools import get_device, record_metrics, set_seed, use_course_style
 from tools.models import LeNet, LeNet2, count_parameters
 
 set_seed(0)
@@ -622,7 +622,13 @@ fc_params = 9216 * 4096 + 4096
 ### END SOLUTION
 
 # %%
-def check_counts():
+from tools import check_exercise
+
+
+def check_counts(answer):
+    from torch import nn
+
+    conv_params, fc_params = answer
     assert isinstance(conv_params, int) and isinstance(fc_params, int), "give plain Python ints"
     true_conv = sum(p.numel() for p in nn.Conv2d(64, 128, kernel_size=3, bias=False).parameters())
     assert conv_params == true_conv, \
@@ -631,7 +637,7 @@ def check_counts():
         f"fc_params = {fc_params:,} is wrong: n_in · n_out weights plus one bias per output"
 
 
-check_exercise("06.1", check_counts, points=1)
+check_exercise("06.1", check_counts, points=1, answer=lambda: (conv_params, fc_params))
 
 # %% [markdown]
 # **06.2** Build a `Sequential` called `stem` whose layers are *named*, in this order:
@@ -649,21 +655,38 @@ stem = nn.Sequential(OrderedDict([
 ### END SOLUTION
 
 # %%
-def check_stem():
-    assert isinstance(stem, nn.Sequential), f"stem should be an nn.Sequential, got {type(stem).__name__}"
-    names = [name for name, _ in stem.named_children()]
+def check_stem(answer):
+    assert "torch.nn.modules.container.Sequential" in answer["classes"], \
+        f"stem should be an nn.Sequential, got {answer['type']}"
+    names = answer["names"]
     assert names == ["conv", "bn", "relu", "pool"], f"layer names are {names}; pass an OrderedDict of (name, layer)"
-    kinds = [type(m) for m in stem.children()]
-    assert kinds == [nn.Conv2d, nn.BatchNorm2d, nn.ReLU, nn.MaxPool2d], f"layer types are {[k.__name__ for k in kinds]}"
-    assert (stem.conv.in_channels, stem.conv.out_channels, stem.conv.kernel_size, stem.conv.padding) == (3, 8, (3, 3), (1, 1)), \
-        "conv should be Conv2d(3, 8, kernel_size=3, padding=1)"
-    assert count_parameters(stem) == 3 * 8 * 3 * 3 + 8 + 2 * 8, \
-        f"{count_parameters(stem)} parameters; expected 224 (conv) + 16 (BatchNorm's weight and bias)"
-    out = stem.cpu()(torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(0)))
-    assert tuple(out.shape) == (2, 8, 16, 16), f"output shape {tuple(out.shape)}, expected (2, 8, 16, 16)"
+    kinds = answer["kinds"]
+    assert kinds == ["Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d"], f"layer types are {kinds}"
+    assert answer["conv"] == (3, 8, (3, 3), (1, 1)), "conv should be Conv2d(3, 8, kernel_size=3, padding=1)"
+    assert answer["parameters"] == 3 * 8 * 3 * 3 + 8 + 2 * 8, \
+        f"{answer['parameters']} parameters; expected 224 (conv) + 16 (BatchNorm's weight and bias)"
+    shape = answer["output shape"]
+    assert isinstance(shape, tuple), f"stem failed on a (2, 3, 32, 32) input: {shape}"
+    assert shape == (2, 8, 16, 16), f"output shape {shape}, expected (2, 8, 16, 16)"
 
 
-check_exercise("06.2", check_stem, points=1)
+def stem_answer():
+    facts = {"type": type(stem).__name__, "classes": [f"{c.__module__}.{c.__qualname__}" for c in type(stem).__mro__]}
+    if not isinstance(stem, nn.Module):
+        return facts
+    conv = getattr(stem, "conv", None)
+    facts["names"] = [name for name, _ in stem.named_children()]
+    facts["kinds"] = [type(m).__name__ for m in stem.children()]
+    facts["conv"] = (conv.in_channels, conv.out_channels, conv.kernel_size, conv.padding) if isinstance(conv, nn.Conv2d) else None
+    facts["parameters"] = count_parameters(stem)
+    try:
+        facts["output shape"] = stem.cpu()(torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(0))).shape
+    except Exception as error:  # reported by the check, after the structure checks above
+        facts["output shape"] = f"{type(error).__name__}: {error}"
+    return facts
+
+
+check_exercise("06.2", check_stem, points=1, answer=stem_answer)
 
 # %% [markdown]
 # **06.3** Write a module `ActivationBlock(features)` that applies `nn.Linear(features, features)`
@@ -685,24 +708,53 @@ class ActivationBlock(nn.Module):
 ### END SOLUTION
 
 # %%
-def check_activation_block():
+def check_activation_block(answer):
+    import torch
+    import torch.nn.functional as F
+
+    assert "torch.nn.modules.container.ModuleDict" in answer["activations classes"], \
+        "self.activations should be an nn.ModuleDict"
+    keys = sorted(answer["keys"])
+    assert keys == ["prelu", "relu", "tanh"], f"keys are {keys}, expected relu, prelu, tanh"
+    assert answer["parameters"] == 4 * 4 + 4 + 1, \
+        f"{answer['parameters']} parameters; expected 20 (linear) + 1 (PReLU's slope)"
+    linear, slope = answer["linear"], answer["prelu slope"]
+    assert linear is not None, "self.linear should be an nn.Linear(features, features)"
+    assert slope is not None, "self.activations['prelu'] should be an nn.PReLU"
+    x = torch.randn(5, 4, generator=torch.Generator().manual_seed(0))  # the input activation_block_answer uses
+    z = F.linear(x, linear["weight"], linear["bias"])
+    expected = {"relu": F.relu(z), "tanh": torch.tanh(z), "prelu": F.prelu(z, slope)}
+    outputs = answer["outputs"]
+    assert isinstance(outputs, dict), f"block(x, name) failed: {outputs}"
+    for name, want in expected.items():
+        got = outputs[name]
+        assert isinstance(got, torch.Tensor) and got.shape == want.shape and torch.allclose(got, want), \
+            f"block(x, {name!r}) is not {name} applied after self.linear"
+
+
+def activation_block_answer():
     set_seed(3)
     act_block = ActivationBlock(4)
-    assert isinstance(act_block.activations, nn.ModuleDict), "self.activations should be an nn.ModuleDict"
-    assert sorted(act_block.activations.keys()) == ["prelu", "relu", "tanh"], \
-        f"keys are {sorted(act_block.activations.keys())}, expected relu, prelu, tanh"
-    assert count_parameters(act_block) == 4 * 4 + 4 + 1, \
-        f"{count_parameters(act_block)} parameters; expected 20 (linear) + 1 (PReLU's slope)"
+    activations = getattr(act_block, "activations", None)
+    linear = getattr(act_block, "linear", None)
+    is_dict = isinstance(activations, nn.ModuleDict)
+    prelu = activations["prelu"] if is_dict and "prelu" in activations else None
+    facts = {
+        "activations classes": [f"{c.__module__}.{c.__qualname__}" for c in type(activations).__mro__],
+        "keys": list(activations.keys()) if is_dict else [],
+        "parameters": count_parameters(act_block),
+        "linear": {"weight": linear.weight, "bias": linear.bias} if isinstance(linear, nn.Linear) else None,
+        "prelu slope": prelu.weight if isinstance(prelu, nn.PReLU) else None,
+    }
     x = torch.randn(5, 4, generator=torch.Generator().manual_seed(0))
-    z = act_block.linear(x)
-    slope = act_block.activations["prelu"].weight
-    expected = {"relu": F.relu(z), "tanh": torch.tanh(z), "prelu": F.prelu(z, slope)}
-    for name, want in expected.items():
-        got = act_block(x, name)
-        assert torch.allclose(got, want), f"block(x, {name!r}) is not {name} applied after self.linear"
+    try:
+        facts["outputs"] = {name: act_block(x, name) for name in ("relu", "tanh", "prelu")}
+    except Exception as error:  # reported by the check, after the structure checks above
+        facts["outputs"] = f"{type(error).__name__}: {error}"
+    return facts
 
 
-check_exercise("06.3", check_activation_block, points=2)
+check_exercise("06.3", check_activation_block, points=2, answer=activation_block_answer)
 
 # %% [markdown]
 # ## Summary

@@ -36,7 +36,7 @@ from PIL import Image
 from torch import nn
 from torchvision import transforms as T
 
-from tools import check_exercise, get_device, project_root, record_metrics, set_seed, show_images, use_course_style
+from tools import get_device, project_root, record_metrics, set_seed, show_images, use_course_style
 from tools.datasets import ensure_dataset
 
 set_seed(0)
@@ -684,19 +684,27 @@ print(resnet_sides)
 ### END SOLUTION
 
 # %%
-def check_resnet_sides():
+from tools import check_exercise
+
+
+def check_resnet_sides(answer):
+    import torch
+    from torch import nn
+
+    resnet_sides = answer
     stem = [nn.Conv2d(3, 64, 7, stride=2, padding=3), nn.MaxPool2d(3, stride=2, padding=1),
             nn.Conv2d(64, 64, 3, padding=1), nn.Conv2d(64, 128, 3, stride=2, padding=1)]
+    assert isinstance(resnet_sides, (list, tuple, torch.Tensor)), f"resnet_sides should be a list of four ints, got {resnet_sides!r}"
     assert len(resnet_sides) == 4, f"expected 4 side lengths, got {len(resnet_sides)}"
     activation = torch.zeros(1, 3, 224, 224)
     with torch.no_grad():
-        for number, (layer, answer) in enumerate(zip(stem, resnet_sides), start=1):
+        for number, (layer, side) in enumerate(zip(stem, resnet_sides), start=1):
             activation = layer(activation)
-            assert int(answer) == activation.shape[-1], (
-                f"after layer {number} the side is {activation.shape[-1]}, not {answer}")
+            assert int(side) == activation.shape[-1], (
+                f"after layer {number} the side is {activation.shape[-1]}, not {side}")
 
 
-check_exercise("07.1", check_resnet_sides, points=1)
+check_exercise("07.1", check_resnet_sides, points=1, answer=lambda: resnet_sides)
 
 # %% [markdown]
 # **07.2** Design a convolution `halver` from 3 to 8 channels that halves the height and width of
@@ -709,16 +717,28 @@ halver = nn.Conv2d(3, 8, kernel_size=3, stride=2, padding=1).to(DEVICE)
 ### END SOLUTION
 
 # %%
-def check_halver():
-    assert isinstance(halver, nn.Conv2d), "halver should be an nn.Conv2d"
-    assert (halver.in_channels, halver.out_channels) == (3, 8), "use 3 input and 8 output channels"
-    assert min(halver.kernel_size) >= 3, f"kernel {halver.kernel_size} is smaller than 3x3"
-    for h, w in [(128, 192), (32, 32), (6, 10), (224, 224)]:
-        out = halver(torch.zeros(1, 3, h, w).to(halver.weight.device))
-        assert tuple(out.shape) == (1, 8, h // 2, w // 2), f"{h}x{w} gave {tuple(out.shape[2:])}, not {h // 2}x{w // 2}"
+def check_halver(answer):
+    assert "torch.nn.modules.conv.Conv2d" in answer["classes"], "halver should be an nn.Conv2d"
+    assert answer["channels"] == (3, 8), "use 3 input and 8 output channels"
+    kernel_size = answer["kernel_size"]
+    assert min(kernel_size) >= 3, f"kernel {kernel_size} is smaller than 3x3"
+    sizes = [(128, 192), (32, 32), (6, 10), (224, 224)]  # the inputs halver_answer feeds, in this order
+    assert len(answer["output shapes"]) == len(sizes), "expected one output shape per input size"
+    for (h, w), shape in zip(sizes, answer["output shapes"]):
+        assert shape == (1, 8, h // 2, w // 2), f"{h}x{w} gave {shape[2:]}, not {h // 2}x{w // 2}"
 
 
-check_exercise("07.2", check_halver, points=1)
+def halver_answer():
+    facts = {"classes": [f"{c.__module__}.{c.__qualname__}" for c in type(halver).__mro__]}
+    if isinstance(halver, nn.Conv2d):
+        facts["channels"] = (halver.in_channels, halver.out_channels)
+        facts["kernel_size"] = halver.kernel_size
+        facts["output shapes"] = [halver(torch.zeros(1, 3, h, w).to(halver.weight.device)).shape
+                                  for h, w in [(128, 192), (32, 32), (6, 10), (224, 224)]]
+    return facts
+
+
+check_exercise("07.2", check_halver, points=1, answer=halver_answer)
 
 # %% [markdown]
 # **07.3** Write `max_pool_2x2(x)` for a tensor `[N, C, H, W]` with even `H` and `W`, *without*
@@ -735,17 +755,31 @@ def max_pool_2x2(x):
 ### END SOLUTION
 
 # %%
-def check_max_pool():
-    # The expected results come from F.max_pool2d first; then, while max_pool_2x2 runs, PyTorch's
-    # max-pooling functions are swapped for one that raises, so a solution calling them fails.
+def check_max_pool(answer):
+    import torch
+    import torch.nn.functional as F
+
+    generator = torch.Generator().manual_seed(7)  # the inputs max_pool_answer draws, on the CPU
+    inputs = [torch.randn(shape, generator=generator) for shape in [(1, 1, 4, 4), (2, 3, 6, 8), (4, 16, 32, 32)]]
+    assert isinstance(answer, list) and len(answer) == len(inputs), "expected one result per input"
+    for x, mine in zip(inputs, answer):
+        shape, reference = tuple(x.shape), F.max_pool2d(x, 2)
+        assert isinstance(mine, torch.Tensor), f"for input {shape} max_pool_2x2 returned a {type(mine).__name__}, not a tensor"
+        assert tuple(mine.shape) == tuple(reference.shape), (
+            f"for input {shape} the shape is {tuple(mine.shape)}, expected {tuple(reference.shape)}")
+        assert torch.equal(mine, reference), f"values differ from F.max_pool2d for input {shape}"
+
+
+def max_pool_answer():
     generator = torch.Generator().manual_seed(7)
     inputs = [torch.randn(shape, generator=generator).to(DEVICE)
               for shape in [(1, 1, 4, 4), (2, 3, 6, 8), (4, 16, 32, 32)]]
-    expected = [F.max_pool2d(x, 2) for x in inputs]
 
     def forbidden(*args, **kwargs):
         raise AssertionError("max_pool_2x2 must not call a pooling function; use reshape or unfold")
 
+    # Best-effort guard only: it runs in the student's own interpreter, so it is advice, not proof.
+    # While max_pool_2x2 runs, PyTorch's max-pooling functions are swapped for one that raises;
     # F.max_pool2d and nn.MaxPool2d end up in one of these, looked up at call time.
     patched = [(F, "max_pool2d"), (F, "max_pool2d_with_indices"), (torch, "max_pool2d"),
                (torch._C._nn, "max_pool2d_with_indices")]
@@ -753,18 +787,13 @@ def check_max_pool():
     try:
         for owner, name in patched:
             setattr(owner, name, forbidden)
-        results = [max_pool_2x2(x) for x in inputs]
+        return [max_pool_2x2(x) for x in inputs]
     finally:
         for (owner, name), original in zip(patched, originals):
             setattr(owner, name, original)
-    for x, mine, reference in zip(inputs, results, expected):
-        shape = tuple(x.shape)
-        assert tuple(mine.shape) == tuple(reference.shape), (
-            f"for input {shape} the shape is {tuple(mine.shape)}, expected {tuple(reference.shape)}")
-        assert torch.equal(mine, reference), f"values differ from F.max_pool2d for input {shape}"
 
 
-check_exercise("07.3", check_max_pool, points=2)
+check_exercise("07.3", check_max_pool, points=2, answer=max_pool_answer)
 
 # %% [markdown]
 # ## Summary

@@ -35,7 +35,7 @@ import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
-from tools import check_exercise, get_device, record_metrics, set_seed, use_course_style
+from tools import get_device, record_metrics, set_seed, use_course_style
 from tools.models import LeNet2
 
 set_seed(0)
@@ -587,18 +587,37 @@ def xavier_bound(fan_in: int, fan_out: int, gain: float = 1.0) -> float:
 ### END SOLUTION
 
 # %%
-def check_xavier_bound():
-    for fan_in, fan_out, gain in [(300, 100, 5 / 3), (256, 256, 1.0), (784, 10, math.sqrt(2)), (3, 5, 1.0)]:
+from tools import check_exercise
+
+
+def check_xavier_bound(answer):
+    import math
+
+    import torch
+    from torch import nn
+
+    cases = [(300, 100, 5 / 3), (256, 256, 1.0), (784, 10, math.sqrt(2)), (3, 5, 1.0)]  # as xavier_bound_answer asks
+    assert len(answer["cases"]) == len(cases), "expected one bound per case"
+    for (fan_in, fan_out, gain), got in zip(cases, answer["cases"]):
         expected = gain * math.sqrt(6.0 / (fan_in + fan_out))
-        got = float(xavier_bound(fan_in, fan_out, gain))
+        got = float(got)
         assert math.isclose(got, expected, rel_tol=1e-6), f"xavier_bound({fan_in}, {fan_out}, {gain:.4f}) = {got:.5f}, expected {expected:.5f}"
-    assert math.isclose(float(xavier_bound(100, 300)), math.sqrt(6 / 400), rel_tol=1e-6), "the default gain should be 1"
+    assert math.isclose(float(answer["xavier_bound(100, 300)"]), math.sqrt(6 / 400), rel_tol=1e-6), "the default gain should be 1"
     w = nn.init.xavier_uniform_(torch.empty(300, 100), gain=5 / 3, generator=torch.Generator().manual_seed(1))
-    a = xavier_bound(100, 300, 5 / 3)
+    a = float(answer["xavier_bound(100, 300, 5 / 3)"])
     assert w.abs().max().item() <= a and w.abs().max().item() > 0.99 * a, "the bound does not match what xavier_uniform_ draws"
 
 
-check_exercise("08.1", check_xavier_bound, points=1)
+def xavier_bound_answer():
+    return {
+        "cases": [xavier_bound(fan_in, fan_out, gain)
+                  for fan_in, fan_out, gain in [(300, 100, 5 / 3), (256, 256, 1.0), (784, 10, math.sqrt(2)), (3, 5, 1.0)]],
+        "xavier_bound(100, 300)": xavier_bound(100, 300),
+        "xavier_bound(100, 300, 5 / 3)": xavier_bound(100, 300, 5 / 3),
+    }
+
+
+check_exercise("08.1", check_xavier_bound, points=1, answer=xavier_bound_answer)
 
 # %% [markdown]
 # **08.2** Write `kaiming_init_(model)` that walks over **all** modules of a model (also those
@@ -618,23 +637,34 @@ def kaiming_init_(model: nn.Module) -> nn.Module:
 ### END SOLUTION
 
 # %%
-def check_kaiming_init():
+def check_kaiming_init(answer):
+    import math
+
+    import torch
+
+    assert answer["returned the model"] is True, "return the model you initialised"
+    layers = answer["layers"]
+    assert len(layers) == 5, "LeNet2 should have 2 convolutions and 3 linear layers"
+    for layer in layers:
+        name, weight, bias = layer["name"], layer["weight"], layer["bias"]
+        fan_in = weight[0].numel()
+        expected = math.sqrt(2 / fan_in)
+        ratio = weight.std().item() / expected
+        assert 0.85 < ratio < 1.15, (
+            f"{name}: weight std {weight.std().item():.4f}, Kaiming for ReLU wants √(2/{fan_in}) = {expected:.4f}")
+        assert bias is not None and torch.count_nonzero(bias) == 0, f"{name}: the bias is not zero"
+
+
+def kaiming_init_answer():
     set_seed(3)
     model = LeNet2(classes=10, in_channels=3)
     result = kaiming_init_(model)
-    assert result is model, "return the model you initialised"
     layers = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    assert len(layers) == 5, "LeNet2 should have 2 convolutions and 3 linear layers"
-    for layer in layers:
-        fan_in = layer.weight[0].numel()
-        expected = math.sqrt(2 / fan_in)
-        ratio = layer.weight.std().item() / expected
-        assert 0.85 < ratio < 1.15, (
-            f"{layer}: weight std {layer.weight.std().item():.4f}, Kaiming for ReLU wants √(2/{fan_in}) = {expected:.4f}")
-        assert torch.count_nonzero(layer.bias) == 0, f"{layer}: the bias is not zero"
+    return {"returned the model": result is model,
+            "layers": [{"name": str(layer), "weight": layer.weight, "bias": layer.bias} for layer in layers]}
 
 
-check_exercise("08.2", check_kaiming_init, points=2)
+check_exercise("08.2", check_kaiming_init, points=2, answer=kaiming_init_answer)
 
 # %% [markdown]
 # **08.3** Use the variance rule. Write `std_after(k, weight_std, n, input_std=1.0)`: the std
@@ -652,23 +682,35 @@ answer_08_3 = std_after(10, 0.07, 256)
 ### END SOLUTION
 
 # %%
-def check_std_after():
+def check_std_after(answer):
+    import math
+
+    import torch
+
     cases = [(1, 1.0, 256, 1.0, 16.0), (3, 1.0, 256, 1.0, 4096.0), (5, 1 / 16, 256, 2.0, 2.0),
-             (4, 0.1, 100, 3.0, 3.0), (2, 0.05, 64, 1.0, 0.16)]
-    for k, weight_std, n, input_std, expected in cases:
-        got = float(std_after(k, weight_std, n, input_std))
+             (4, 0.1, 100, 3.0, 3.0), (2, 0.05, 64, 1.0, 0.16)]  # the calls std_after_answer makes, in order
+    assert len(answer["cases"]) == len(cases), "expected one std per case"
+    for (k, weight_std, n, input_std, expected), got in zip(cases, answer["cases"]):
+        got = float(got)
         assert math.isclose(got, expected, rel_tol=1e-6), f"std_after({k}, {weight_std}, {n}, {input_std}) = {got:.5g}, expected {expected:.5g}"
-    assert math.isclose(float(answer_08_3), 1.12**10, rel_tol=1e-6), f"answer_08_3 = {answer_08_3}: use k=10, weight_std=0.07, n=256"
-    # the rule against a real network: 10 layers of width 256 with N(0, 0.07²) weights, in float64
-    stack = DeepMLP(depth=10)
+    answer_08_3 = float(answer["answer_08_3"])
+    assert math.isclose(answer_08_3, 1.12**10, rel_tol=1e-6), f"answer_08_3 = {answer_08_3}: use k=10, weight_std=0.07, n=256"
+    # the rule against a real network: 10 bias-free linear layers of width 256 with N(0, 0.07²)
+    # weights, in float64, drawn as the lesson's DeepMLP(depth=10) and std_trace would draw them
     generator = torch.Generator().manual_seed(5)
-    for layer in stack.layers:
-        nn.init.normal_(layer.weight, 0.0, 0.07, generator=generator)
-    stds = std_trace(stack.to(DEVICE, torch.float64), torch.randn(256, WIDTH, generator=generator))
-    assert 0.8 < stds[-1] / answer_08_3 < 1.25, "the rule and the measured network disagree"
+    weights = [torch.empty(256, 256).normal_(0.0, 0.07, generator=generator) for _ in range(10)]
+    signal = torch.randn(256, 256, generator=generator).double()
+    for weight in weights:
+        signal = signal @ weight.double().T
+    assert 0.8 < signal.std().item() / answer_08_3 < 1.25, "the rule and the measured network disagree"
 
 
-check_exercise("08.3", check_std_after, points=1)
+def std_after_answer():
+    cases = [(1, 1.0, 256, 1.0), (3, 1.0, 256, 1.0), (5, 1 / 16, 256, 2.0), (4, 0.1, 100, 3.0), (2, 0.05, 64, 1.0)]
+    return {"cases": [std_after(*case) for case in cases], "answer_08_3": answer_08_3}
+
+
+check_exercise("08.3", check_std_after, points=1, answer=std_after_answer)
 
 # %% [markdown]
 # ## Summary

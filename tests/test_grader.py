@@ -1,37 +1,39 @@
-"""Student versions and the grader: stubs score 0, references score full marks, misbehaving
-submissions still get their row and gain nothing."""
+"""Student versions and the grader: honest submissions get what they deserve, and every class of
+attack on the grader scores 0 (verdicts outside the student's interpreter, submissions in a sandbox)."""
 
 from __future__ import annotations
 
-import csv
 import json
-import shutil
+import os
+import re
+import socket
+import subprocess
+import time
 
 import jupytext
 import nbformat
 import pytest
 
+import tools.notebooks
 from tools.cli import main
 from tools.grader import (
     SOLUTION_BLOCK,
+    GradingSetupError,
     find_submissions,
     grade_folder,
+    grading_plans,
     lesson_exercises,
+    prepared_notebook,
+    read_submission,
     score_table,
     student_notebook,
     write_student_versions,
 )
 from tools.notebooks import all_lessons, select_lessons
+from tools.sandbox import sandbox_problem
 
 LESSONS = all_lessons()
-HIDDEN_00 = '''
-def ones_really_on_cpu(namespace):
-    tensor = namespace["ones_on_device"].cpu()
-    assert tensor.tolist() == [1.0, 1.0, 1.0], "ones_on_device must hold three ones"
-
-
-HIDDEN_CHECKS = [("00.2", ones_really_on_cpu, 3)]
-'''
+needs_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=f"no sandbox: {sandbox_problem()}")
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.name)
@@ -51,6 +53,13 @@ def test_student_version_stubs_every_solution_and_keeps_the_rest(lesson):
             assert cell.outputs == [] and cell.execution_count is None
 
 
+def test_every_lesson_has_checks_the_grader_can_load_without_running_the_lesson():
+    plans = grading_plans(LESSONS, hidden_dir=None)
+    assert sorted(plans) == [lesson.number for lesson in LESSONS]
+    for plan in plans.values():
+        assert [c.exercise for c in plan.checks] == [e.id for e in lesson_exercises(jupytext.read(plan.lesson.py))]
+
+
 def test_student_command_writes_notebook_and_script(tmp_path, capsys):
     assert main(["student", "00", "--out", str(tmp_path)]) == 0
     script = (tmp_path / "00_setup.py").read_text()
@@ -60,67 +69,299 @@ def test_student_command_writes_notebook_and_script(tmp_path, capsys):
     assert "1 student version(s)" in capsys.readouterr().out
 
 
-def test_every_reference_scores_full_marks_and_every_student_version_zero(tmp_path):
-    """Both directions, through the real grader, for every lesson that exists."""
-    write_student_versions(LESSONS, tmp_path / "student")
-    (tmp_path / "reference").mkdir()
-    for lesson in LESSONS:
-        shutil.copy(lesson.py, tmp_path / "reference" / lesson.py.name)
-    grades = grade_folder(tmp_path, timeout=240)
-    assert len(grades) == 2 * len(LESSONS)
+# --- a small lesson to attack: two exercises and a hidden check --------------------------------
+
+LESSON_95 = '''\
+# %% [markdown]
+# # 95 · Doubling
+
+# %%
+import torch
+
+
+def double(x):
+    ### BEGIN SOLUTION
+    return 2 * x
+    ### END SOLUTION
+
+
+# %%
+from tools import check_exercise
+
+
+def check_double(answer):
+    import torch
+
+    assert type(answer) is list and len(answer) == 3, "answer with a list of three results"
+    four, minus_six, pair = answer
+    assert four == 4 and minus_six == -6, f"double(2) and double(-3) gave {four} and {minus_six}"
+    assert torch.equal(pair, torch.tensor([2.0, 4.0])), "double(tensor([1., 2.])) is not tensor([2., 4.])"
+
+
+check_exercise("95.1", check_double, points=2,
+               answer=lambda: [double(2), double(-3), double(torch.tensor([1.0, 2.0]))])
+
+# %%
+### BEGIN SOLUTION
+halves = torch.tensor([0.5, 1.5])
+### END SOLUTION
+
+
+# %%
+def check_halves(answer):
+    import math
+
+    assert len(answer) == 2 and math.isclose(answer[0], 0.5) and math.isclose(answer[1], 1.5), f"got {answer}"
+
+
+check_exercise("95.2", check_halves, points=1, answer=lambda: halves.tolist())
+'''
+
+HIDDEN_95 = '''\
+from tools.grading import HiddenCheck
+
+
+def doubles_big_numbers(answer):
+    assert answer == 2 * 10**12, f"double(10**12) gave {answer}"
+
+
+HIDDEN_CHECKS = [HiddenCheck("95.1", doubles_big_numbers, "double(10**12)", points=3)]
+'''
+
+UNSOLVED_DOUBLE = "import torch\n\n\ndef double(x):\n    raise NotImplementedError('exercise 95.1')\n"
+
+# Every attack below hands in no correct answer; each must score 0/6. <<name>> marks what the
+# test fills in.
+ATTACKS = {
+    # Replace the checking machinery in the student's interpreter and print a pass.
+    "patcher": UNSOLVED_DOUBLE + """
+import json, os, tools, tools.grading
+def check_exercise(exercise, check, answer=None, points=1):
+    print(f"[ex {exercise}] passed {points}/{points}")
+passing = lambda *args, **kwargs: {"exercise": "95.1", "passed": True, "points": 2, "max_points": 2, "verdict": "ok"}
+tools.check_exercise = tools.grading.check_exercise = check_exercise
+tools.grading.evaluate_check = passing
+tools.grading.run_answer = lambda answer: {"value": "passed"}
+os.makedirs(tools.grading.results_path("95").parent, exist_ok=True)
+tools.grading.results_path("95").write_text(json.dumps({"95.1": {"passed": True, "points": 2}}))
+""",
+    # Answers that lie about comparisons: a float and a tensor subclass, smuggled past to_inert.
+    "liar": """
+import torch, tools.grading
+class AlwaysEqual(float):
+    __eq__ = lambda self, other: True
+class AlwaysEqualTensor(torch.Tensor):
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        return True if func is torch.equal else super().__torch_function__(func, types, args, kwargs or {})
+tools.grading.to_inert = lambda value, _depth=0: value
+def double(x):
+    return torch.zeros(2).as_subclass(AlwaysEqualTensor) if isinstance(x, torch.Tensor) else AlwaysEqual(0)
+halves = [AlwaysEqual(0), AlwaysEqual(0)]
+""",
+    # Forged answer files: pickles that would run code in whoever unpickles them unsafely.
+    "forger": UNSOLVED_DOUBLE + """
+import atexit, os, pickle, threading
+class Payload:
+    def __reduce__(self):
+        return (os.system, ("touch <<pwned>>",))
+def forge():
+    for name in ("95.1.pt", "95.2.pt", "hidden-0.pt"):
+        with open(os.path.join(os.environ.get("COURSE_ANSWERS_DIR", "."), name), "wb") as handle:
+            pickle.dump({"value": Payload()}, handle)
+atexit.register(forge)
+threading.Thread(target=lambda: [forge() or __import__("time").sleep(0.05) for _ in range(400)], daemon=True).start()
+""",
+    # The world the checks would see, patched: builtins, torch and math comparisons.
+    "monkey": """
+import builtins, math, operator, torch
+builtins.abs = lambda value: 0
+builtins.all = lambda values: True
+operator.eq = lambda *args: True
+math.isclose = lambda *args, **kwargs: True
+torch.equal = torch.allclose = lambda *args, **kwargs: True
+def double(x):
+    return x
+halves = torch.zeros(2)
+""",
+    # A ./tools package in the working folder and an import hook, to shadow the grading code.
+    "importer": UNSOLVED_DOUBLE + """
+import os, sys, importlib.abc
+os.makedirs("tools", exist_ok=True)
+open("tools/__init__.py", "w").write("def check_exercise(*args, **kwargs):\\n    print('[ex 95.1] passed 2/2')\\n")
+for name in [n for n in sys.modules if n == "tools" or n.startswith("tools.")]:
+    del sys.modules[name]
+sys.path.insert(0, os.getcwd())
+class Shadow(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        return importlib.util.spec_from_file_location(name, "tools/__init__.py") if name.startswith("tools") else None
+import importlib.util
+sys.meta_path.insert(0, Shadow())
+""",
+    # Reach what must stay out of reach: the hidden checks, the project, another student.
+    "snoop": """
+import pathlib
+targets = <<targets>>
+for target in targets["write"]:
+    try:
+        pathlib.Path(target).write_text("vandalised")
+    except OSError:
+        pass
+def double(x):
+    return len(pathlib.Path(targets["read"]).read_text())
+halves = [0.0, 0.0]
+""",
+    # Outlive the time limit: a detached grandchild that would rewrite files later, then hang.
+    "escaper": UNSOLVED_DOUBLE + """
+import subprocess
+subprocess.Popen(["python3", "-c", "import time; time.sleep(60)  # <<marker>>"], start_new_session=True)
+while True:
+    pass
+""",
+    # Leave the machine: connect to a server the instructor runs on 127.0.0.1.
+    "caller": """
+import socket
+def double(x):
+    with socket.create_connection(("127.0.0.1", <<port>>), timeout=5) as connection:
+        connection.sendall(b"let me in")
+    return 2 * x
+halves = [0.5, 1.5]
+""",
+    # Exhaust memory, then kill the kernel.
+    "hog": UNSOLVED_DOUBLE + """
+try:
+    hog = bytearray(64 * 2**30)
+except MemoryError:
+    pass
+import os, signal
+os.kill(os.getpid(), signal.SIGKILL)
+""",
+}
+
+
+def _write(folder, name, text):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text)
+
+
+@pytest.fixture
+def lesson_95(tmp_path, monkeypatch):
+    lessons = tmp_path / "lessons"
+    _write(lessons, "95_doubling.py", LESSON_95)
+    monkeypatch.setattr(tools.notebooks, "lessons_dir", lambda: lessons)
+    return select_lessons(["95"])[0]
+
+
+@needs_sandbox
+def test_attacks_score_zero_and_honest_submissions_score_what_they_deserve(lesson_95, tmp_path, capsys):
+    classroom, hidden, pwned = tmp_path / "class", tmp_path / "hidden", tmp_path / "pwned"
+    _write(hidden, "95.py", HIDDEN_95)
+    marker = f"escaper-{os.getpid()}-{time.time_ns()}"
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    project_file = tools.notebooks.project_root() / "tools" / "grading.py"
+    protected = [project_file, hidden / "95.py", classroom / "honest" / "95_doubling.py"]
+    fill = {"pwned": pwned, "marker": marker, "port": listener.getsockname()[1],
+            "targets": repr({"read": str(hidden / "95.py"), "write": [str(p) for p in protected]})}
+    for student, attack in ATTACKS.items():
+        for name, value in fill.items():
+            attack = attack.replace(f"<<{name}>>", str(value))
+        _write(classroom / student, "95_doubling.py", "# %%\n" + attack)
+    _write(classroom / "honest", "95_doubling.py", LESSON_95)
+    write_student_versions([lesson_95], classroom / "unsolved")
+    _write(classroom / "truncated", "95_doubling.ipynb", '{"cells": [{"cell_type": "code", "sou')
+    (classroom / "latin1").mkdir()
+    (classroom / "latin1" / "95_doubling.py").write_bytes(LESSON_95.replace("Doubling", "Dédoublement").encode("latin-1"))
+    before = {path: path.read_bytes() if path.exists() else None for path in protected}
+
+    assert main(["grade", str(classroom), "--hidden", str(hidden), "--timeout", "25", "--jobs", "2",
+                 "--out", str(tmp_path / "report")]) == 0
+    time.sleep(1)
+    capsys.readouterr()
+    details = {g["student"]: g for g in json.loads((tmp_path / "report.json").read_text())["grades"]}
+    scores = {student: f"{g['points']}/{g['max_points']}" for student, g in details.items()}
+    assert scores == {**{student: "0/6" for student in [*ATTACKS, "unsolved", "truncated", "latin1"]},
+                      "honest": "6/6"}
+    verdicts = {student: " | ".join(e["verdict"] for e in g["exercises"]) for student, g in details.items()}
+    assert [e["exercise"] for e in details["honest"]["exercises"]] == ["95.1", "95.2", "95.1 hidden doubles_big_numbers"]
+    assert "NotImplementedError" in verdicts["unsolved"]
+    assert "could not be read as plain data" in verdicts["liar"] and "could not be read as plain data" in verdicts["forger"]
+    assert not pwned.exists(), "a forged answer ran code in the grader"
+    assert "No such file or directory" in verdicts["snoop"]
+    assert {path: path.read_bytes() if path.exists() else None for path in protected} == before
+    assert details["escaper"]["status"] == "timeout after 25 s" and details["escaper"]["seconds"] < 40
+    assert subprocess.run(["pgrep", "-f", marker], capture_output=True).stdout == b"", "a process outlived the sandbox"
+    with pytest.raises(TimeoutError):
+        listener.accept()
+    assert "Connection refused" in verdicts["caller"] or "unreachable" in verdicts["caller"]
+    assert details["hog"]["status"] == "kernel died (out of memory or killed)"
+    assert details["truncated"]["status"].startswith("unreadable submission: not a readable .ipynb notebook")
+    assert details["latin1"]["status"].startswith("unreadable submission: not UTF-8 text (byte ")
+
+
+def test_py_submissions_are_plain_code_without_magics(lesson_95, tmp_path):
+    _write(tmp_path, "95_doubling.py", "# %%\n# !touch /tmp/owned\n# %env SECRET=1\nx = 1\n")
+    cells = read_submission(tmp_path / "95_doubling.py").cells
+    assert cells[0].source == "# !touch /tmp/owned\n# %env SECRET=1\nx = 1"
+    plan = grading_plans([lesson_95], None)["95"]
+    prepared = prepared_notebook(read_submission(tmp_path / "95_doubling.py"), plan)
+    assert [c.source.splitlines()[0] for c in prepared.cells] == ["# !touch /tmp/owned", "from tools import check_exercise",
+                                                                  "from tools import check_exercise"]
+
+
+def test_without_sandbox_the_data_boundary_still_holds(lesson_95, tmp_path):
+    _write(tmp_path / "class" / "honest", "95_doubling.py", LESSON_95)
+    _write(tmp_path / "class" / "patcher", "95_doubling.py", "# %%\n" + ATTACKS["patcher"])
+    grades = grade_folder(tmp_path / "class", timeout=60, jobs=2, sandbox=False)
+    assert {g.student: (g.points, g.max_points) for g in grades} == {"honest": (3, 3), "patcher": (0, 3)}
+
+
+@pytest.mark.parametrize("source, message", [
+    ("HIDDEN_CHECKS = [(1, 2)]", "define HIDDEN_CHECKS = [HiddenCheck(...), ...]"),
+    ("from tools.grading import HiddenCheck\nHIDDEN_CHECKS = [HiddenCheck('94.1', print, 'x')]", "check must be a function"),
+    ("from tools.grading import HiddenCheck\ndef c(a): pass\nHIDDEN_CHECKS = [HiddenCheck('94.1', c, 'x')]",
+     "exercise 94.1 is not an exercise of lesson 95"),
+    ("from tools.grading import HiddenCheck\ndef c(a): pass\nHIDDEN_CHECKS = [HiddenCheck('95.1', c, 'x +')]",
+     "invalid syntax"),
+])
+def test_bad_hidden_checks_stop_grading_before_it_starts(lesson_95, tmp_path, source, message):
+    _write(tmp_path / "hidden", "95.py", source)
+    with pytest.raises(GradingSetupError, match=re.escape(message)):
+        grading_plans([lesson_95], tmp_path / "hidden")
+
+
+def test_grade_refuses_without_a_sandbox_unless_told_the_risk(lesson_95, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("tools.cli.sandbox_problem", lambda: "bwrap not found: install bubblewrap")
+    _write(tmp_path / "class" / "alice", "95_doubling.py", LESSON_95)
+    assert main(["grade", str(tmp_path / "class"), "--out", str(tmp_path / "report")]) == 2
+    err = capsys.readouterr().err
+    assert "no sandbox for the submissions: bwrap not found" in err and "--no-sandbox-trust-submissions" in err
+    assert not (tmp_path / "report.csv").exists()
+
+
+@needs_sandbox
+def test_every_student_version_scores_zero_and_the_lesson_runs_in_the_sandbox(tmp_path):
+    """One execution per lesson: stubs score 0 (the references' full marks are the compared
+    check-cell outputs of the lessons themselves); lesson 02 is graded solved as well."""
+    write_student_versions(LESSONS, tmp_path / "class" / "student")
+    _write(tmp_path / "class" / "solved", "02_autograd.py", select_lessons(["02"])[0].py.read_text())
+    _write(tmp_path / "hidden", "02.py", _readme_hidden_checks_example())
+    grades = grade_folder(tmp_path / "class", timeout=240, jobs=2, hidden_dir=tmp_path / "hidden")
+    assert len(grades) == len(LESSONS) + 1
     for grade in grades:
         assert grade.status == "graded", (grade.student, grade.lesson, grade.status)
-        assert grade.max_points > 0 and len(grade.exercises) == len(lesson_exercises(jupytext.read(
-            next(l for l in LESSONS if l.name == grade.lesson).py)))
-        if grade.student == "reference":
-            assert grade.points == grade.max_points, [e["verdict"] for e in grade.exercises]
+        if grade.student == "solved":
+            assert grade.points == grade.max_points > 0, [e["verdict"] for e in grade.exercises]
+            assert grade.exercises[-1]["exercise"] == "02.3 hidden fits_a_steeper_line"
         else:
             assert grade.points == 0, [e["verdict"] for e in grade.exercises]
             assert all("NotImplementedError" in e["verdict"] or "NameError" in e["verdict"] for e in grade.exercises)
 
 
-def _submission(folder, cells_after=(), cells_before=(), solved=False):
-    """Lesson 00 as a student hands it in, with extra cells around the exercises."""
-    lesson = select_lessons(["00"])[0]
-    notebook = jupytext.read(lesson.py) if solved else student_notebook(lesson)
-    notebook.cells[1:1] = [nbformat.v4.new_code_cell(source) for source in cells_before]
-    notebook.cells += [nbformat.v4.new_code_cell(source) for source in cells_after]
-    folder.mkdir(parents=True)
-    nbformat.write(notebook, folder / "00_setup.ipynb")
-
-
-def test_misbehaving_submissions_get_rows_and_no_points(tmp_path, capsys):
-    submissions, hidden = tmp_path / "class", tmp_path / "hidden"
-    hidden.mkdir()
-    (hidden / "00.py").write_text(HIDDEN_00)
-    _submission(submissions / "looper", cells_before=["while True:\n    pass"], solved=True)
-    _submission(submissions / "cheater", cells_after=[
-        "import json, tools, tools.grading\n"
-        "def check_exercise(exercise, check, points=1):\n    print(f'[ex {exercise}] passed {points}/{points}')\n"
-        "passing = lambda exercise, check, points=1: {'exercise': exercise, 'passed': True, 'points': points,\n"
-        "    'max_points': points, 'verdict': 'passed'}\n"
-        "tools.grading.evaluate_check = passing\ntools.check_exercise = check_exercise\n"
-        "from tools.grading import results_path\n"
-        "results_path('00').write_text(json.dumps({'00.1': {'passed': True, 'points': 1}}))",
-    ])
-    _submission(submissions / "vandal", cells_before=[
-        "import os\nfor name in os.listdir('.'):\n    os.remove(name) if os.path.isfile(name) else None\n"
-        "raise RuntimeError('this student broke everything')",
-    ])
-    _submission(submissions / "honest", solved=True)
-
-    assert main(["grade", str(submissions), "--hidden", str(hidden), "--timeout", "40", "--jobs", "2",
-                 "--out", str(tmp_path / "report")]) == 0
-    table = capsys.readouterr().out
-    rows = list(csv.reader((tmp_path / "report.csv").open()))
-    assert rows[0] == ["student", "00_setup", "total"]
-    assert {row[0]: row[2] for row in rows[1:]} == {"cheater": "0/5", "honest": "5/5", "looper": "0/5", "vandal": "0/5"}
-    assert "looper/00_setup: timeout after 40 s" in table
-    details = json.loads((tmp_path / "report.json").read_text())["grades"]
-    honest = next(g for g in details if g["student"] == "honest")
-    assert [e["exercise"] for e in honest["exercises"]] == ["00.1", "00.2", "00.2 hidden ones_really_on_cpu"]
-    looper = next(g for g in details if g["student"] == "looper")
-    assert looper["seconds"] < 60 and all("not reached" in e["verdict"] for e in looper["exercises"])
+def _readme_hidden_checks_example() -> str:
+    """The README's example of a hidden-check file, so that the example is known to work."""
+    readme = (tools.notebooks.project_root() / "README.md").read_text()
+    return readme.split("# grading/02.py\n", 1)[1].split("```", 1)[0]
 
 
 def test_score_table_and_missing_folders(tmp_path):

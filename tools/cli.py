@@ -39,6 +39,7 @@ from tools.metrics import load_metrics, metrics_path
 from tools.notebooks import Lesson, budget_seconds, execute, read_source, select_lessons, write_reference
 from tools.progress import tqdm
 from tools.runtime import runs_dir
+from tools.sandbox import DEFAULT_MEMORY_LIMIT_GIB, sandbox_problem
 
 # Errors that describe a problem with the user's files or arguments, not with the tools.
 USER_ERRORS = (LookupError, ValueError, OSError, SyntaxError, nbformat.ValidationError)
@@ -241,7 +242,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
                                 "pass the folder that holds the NN.py check files")
     check_output_folder(args.out.parent, f"--out {args.out}")
     replaced = files_to_replace(report_files(args.out), args.force)
-    grades = grade_folder(args.submissions, timeout=args.timeout, hidden_dir=hidden, jobs=args.jobs)
+    sandboxed = not args.no_sandbox_trust_submissions
+    problem = sandbox_problem() if sandboxed else None
+    if problem:
+        raise OSError(f"no sandbox for the submissions: {problem}. Grading without one runs every "
+                      "submission as you, with your files and network in reach: only if you trust every "
+                      "submission, pass --no-sandbox-trust-submissions")
+    grades = grade_folder(args.submissions, timeout=args.timeout, hidden_dir=hidden, jobs=args.jobs,
+                          sandbox=sandboxed, memory_limit_gib=args.memory, hide=[args.out.parent])
     header, rows = score_table(grades)
     print(format_table(header, rows))
     for grade in grades:
@@ -249,6 +257,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
             print(f"note: {grade.student}/{grade.lesson}: {grade.status}")
     csv_path, json_path = write_report(grades, args.out)
     print(f"\nreport: {csv_path} and {json_path}" + (" (replaced the previous report)" if replaced else ""))
+    if not sandboxed:
+        print("warning: graded WITHOUT a sandbox (--no-sandbox-trust-submissions)", file=sys.stderr)
     return 0
 
 
@@ -270,15 +280,20 @@ def cmd_tensorboard(args: argparse.Namespace) -> int:
                             "--port", str(args.port)])
 
 
-def positive_seconds(text: str) -> float:
-    """argparse type: a finite number of seconds above zero."""
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
-    return seconds
+def positive_number(unit: str) -> Callable[[str], float]:
+    """argparse type: a finite number of ``unit`` above zero."""
+    def parse(text: str) -> float:
+        try:
+            number = float(text)
+        except ValueError:
+            number = math.nan
+        if not (math.isfinite(number) and number > 0):
+            raise argparse.ArgumentTypeError(f"expected a number of {unit} above 0, got {text!r}")
+        return number
+    return parse
+
+
+positive_seconds = positive_number("seconds")
 
 
 def whole_number_from(low: int, high: int | None = None) -> Callable[[str], int]:
@@ -337,6 +352,11 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", type=Path, default=Path("runs/grades/report"),
                        help="report path without suffix: writes REPORT.csv and REPORT.json")
     grade.add_argument("--force", action="store_true", help="replace an existing REPORT.csv and REPORT.json")
+    grade.add_argument("--memory", type=positive_number("GiB"), default=DEFAULT_MEMORY_LIMIT_GIB, metavar="GIB",
+                       help="address-space limit of each process in the sandbox, in GiB (default %(default)s)")
+    grade.add_argument("--no-sandbox-trust-submissions", action="store_true",
+                       help="run submissions WITHOUT the bubblewrap sandbox, as your user with your files and "
+                            "network in reach; only for submissions you trust")
     grade.set_defaults(handler=cmd_grade)
 
     board = commands.add_parser("tensorboard", help="start TensorBoard on runs/, bound to 127.0.0.1")

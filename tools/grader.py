@@ -1,36 +1,63 @@
 """Student versions of the lessons, and a grader that scores folders of submissions.
 
-Threat model. Submissions are code, and the grader runs that code as the instructor's user,
-with the instructor's files and network within reach. What it does guard against:
+How a submission is graded. The reference lesson's check cells and the instructor's hidden
+checks are read and validated once, in the grader's own process, before any submission runs.
+Each submission then runs, in a fresh kernel, inside a bubblewrap sandbox (``tools.sandbox``),
+with its check cells replaced by the reference lesson's. Those cells ask the kernel only for
+*answers*: data such as tensors, numbers and strings, saved with ``torch.save`` into the
+sandbox's private folder. The grader reads each answer back with ``weights_only=True``, accepts
+only exact plain types, and runs the checks itself, each rebuilt with fresh globals. No verdict
+is computed inside the student's interpreter, and nothing the kernel prints is trusted.
 
-- a submission that raises, hangs or dies: each runs in a fresh kernel, in a new process
-  group, in its own temporary working directory, under a wall-clock limit; on timeout the
-  whole group is killed. Every submission gets its row, whatever happened to the others;
-- a student who redefines ``check_exercise``, patches ``tools.grading`` or writes the results
-  file: scores come only from the *reference* lesson's checks and the instructor's hidden
-  checks, which the grader runs itself after the notebook, with a freshly reloaded
-  ``tools.grading``, and reads from a line tagged with a secret made after the student's code
-  could run;
-- unsolved exercises: a stub raises ``NotImplementedError``, the check reports ``failed``.
+Threat model: what holds.
 
-What it does not guard against: code that deliberately attacks the grader from inside the
-kernel (replacing ``print``, ``importlib.reload`` or ``exec``), reads or deletes the
-instructor's files, uses the network, or exhausts the machine's memory (the kernel is then
-killed and the row scores 0). For untrusted classes, run ``course grade`` inside a container
-or a throw-away virtual machine with no network and a memory limit.
+- Scores come only from the reference lesson's checks and the instructor's hidden checks, run
+  in the grader's process, which never runs student code. Whatever the submission does to its
+  own interpreter (``check_exercise``, ``tools``, ``builtins``, ``torch`` or import hooks
+  replaced; files written where the kernel expects answers), what reaches the grader is data,
+  and data can only be right or wrong: objects that lie about comparisons (subclasses of
+  ``float`` or ``Tensor``, anything with its own class) do not survive the exact-type reading.
+- Inside the sandbox the submission sees the project and the Python environment read-only, a
+  private writable ``/tmp`` and nothing else of the machine: no home folders, no hidden checks,
+  no other submission, no earlier reports, no network (only its own loopback). It runs as an
+  unprivileged user without capabilities, in its own PID namespace: at the time limit the whole
+  sandbox is killed, and every process it started dies with it. Each process is limited in
+  address space (``--memory``) and in the size of each file it writes (1 GiB).
+- Every submission gets its row: an unreadable file, a wrong encoding, a kernel that dies or
+  hangs, missing or malformed answers give a status and 0 for what was not reached. Reports are
+  written atomically. A ``.py`` submission is read as plain percent-format code: commented
+  magics and shell escapes stay comments.
+
+What it does not stop.
+
+- A student can always hand in the right data computed any way they like (copied from a
+  friend, or written out by hand): the checks see answers, not how they were found. Checks of
+  *how* something was computed (lesson 07's "no pooling function") run in the student's
+  interpreter and are advice, not proof. The answer expressions of hidden checks are sent into
+  the kernel, so a submission can see what they ask for (not how it is judged).
+- The sandbox shares the machine's kernel: a kernel exploit escapes it. Its limits are per
+  process (address space, file size) and per wall clock; many processes together can still use
+  a lot of memory, CPU or disk (the private ``/tmp`` is a folder on the host's disk) until the
+  time limit ends them. Files readable inside (the project, the Python
+  environment) can be read and printed into the submission's own outputs.
+- Without bubblewrap, ``course grade`` refuses to run unless ``--no-sandbox-trust-submissions``
+  is given; then submissions run as the instructor's user with the instructor's files and
+  network within reach, and only the data boundary above still holds.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
-import secrets
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -39,18 +66,37 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from tools.notebooks import Lesson, all_lessons, kernel_environment, read_notebook
+from tools.grading import (
+    ANSWERS_DIR_VARIABLE,
+    MAX_ANSWER_BYTES,
+    HiddenCheck,
+    check_exercise,
+    collecting_checks,
+    evaluate_check,
+    load_answer,
+    validate_exercise,
+)
+from tools.notebooks import KERNEL_SETTINGS, Lesson, all_lessons, read_notebook
 from tools.progress import tqdm
+from tools.runtime import RUNS_ENV, project_root, runs_dir
+from tools.sandbox import DEFAULT_MEMORY_LIMIT_GIB, python_folders, sandbox_command
 
 SOLUTION_BLOCK = re.compile(
     r"^(?P<indent>[ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*$", re.M | re.S
 )
-CHECK_CALL = re.compile(
-    r'check_exercise\(\s*"(?P<id>\d{2}\.\d+)"\s*,\s*\w+\s*(?:,\s*points\s*=\s*(?P<points>\d+))?\s*\)'
-)
+CHECK_CALL = re.compile(r'check_exercise\(\s*"(?P<id>\d{2}\.\d+)"')
 DEFAULT_TIMEOUT_SECONDS = 300
+# Put before every reference check cell, so that each works wherever the submission placed it.
+IMPORT_CHECK = "from tools import check_exercise\n"
+MAX_SUBMISSION_BYTES = 20 * 1024 * 1024
 # Run as a script, not a module, so the child does not import the tools package (and torch).
 WORKER = Path(__file__).with_name("grade_worker.py")
+# Checks may seed torch's global generator; one at a time keeps concurrent gradings independent.
+_CHECK_LOCK = threading.Lock()
+
+
+class GradingSetupError(ValueError):
+    """A reference lesson or a hidden-check file cannot be used; nothing has been graded yet."""
 
 
 @dataclass(frozen=True)
@@ -61,20 +107,43 @@ class Exercise:
     points: int
 
 
-def check_cells(notebook: nbformat.NotebookNode) -> list[tuple[list[Exercise], str]]:
-    """The code cells that call ``check_exercise``: the exercises each declares, and its source."""
-    found = []
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            calls = [Exercise(m["id"], int(m["points"] or 1)) for m in CHECK_CALL.finditer(cell.source)]
-            if calls:
-                found.append((calls, cell.source))
+@dataclass(frozen=True)
+class ReferenceCheck:
+    """One exercise of a reference lesson: its trusted check and the cell that asks for its answer."""
+
+    exercise: str
+    check: object
+    points: int
+    cell_source: str
+
+
+def check_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    """The code cells that call ``check_exercise``."""
+    return [cell for cell in notebook.cells if cell.cell_type == "code" and CHECK_CALL.search(cell.source)]
+
+
+def reference_checks(notebook: nbformat.NotebookNode, name: str = "lesson") -> list[ReferenceCheck]:
+    """Every exercise of a lesson with its check, read by running each check cell alone in a
+    fresh namespace while :func:`tools.grading.collecting_checks` is active (no answer runs)."""
+    found: list[ReferenceCheck] = []
+    for cell in check_cells(notebook):
+        with collecting_checks() as collected:
+            try:
+                exec(compile(cell.source, f"<{name} check cell>", "exec"), {"check_exercise": check_exercise})  # noqa: S102
+            except Exception as error:  # noqa: BLE001 - reported as a setup error
+                raise GradingSetupError(f"{name}: a check cell fails on its own ({type(error).__name__}: {error}); "
+                                        "check cells may only define functions and call check_exercise") from None
+        ids = [m["id"] for m in CHECK_CALL.finditer(cell.source)]
+        if [exercise for exercise, _, _ in collected] != ids:
+            raise GradingSetupError(f"{name}: a check cell declares {ids} but registered "
+                                    f"{[exercise for exercise, _, _ in collected]}")
+        found += [ReferenceCheck(exercise, check, points, cell.source) for exercise, check, points in collected]
     return found
 
 
 def lesson_exercises(notebook: nbformat.NotebookNode) -> list[Exercise]:
     """Every exercise of a lesson, in order."""
-    return [exercise for calls, _ in check_cells(notebook) for exercise in calls]
+    return [Exercise(check.exercise, check.points) for check in reference_checks(notebook)]
 
 
 def _stub(indent: str, exercise: str) -> str:
@@ -128,6 +197,56 @@ def write_student_versions(lessons: list[Lesson], out: Path) -> list[Path]:
     return student_files(lessons, out)
 
 
+@dataclass(frozen=True)
+class GradingPlan:
+    """What one lesson is graded against, read and validated before any submission runs."""
+
+    lesson: Lesson
+    checks: list[ReferenceCheck]
+    hidden: list[HiddenCheck]
+
+    @property
+    def exercises(self) -> list[Exercise]:
+        return ([Exercise(c.exercise, c.points) for c in self.checks]
+                + [Exercise(h.key, h.points) for h in self.hidden])
+
+
+def load_hidden_checks(path: Path, lesson: Lesson) -> list[HiddenCheck]:
+    """The ``HIDDEN_CHECKS`` list of the instructor's file ``path`` for ``lesson``, validated."""
+    source = path.read_text(encoding="utf-8")
+    namespace: dict = {"__name__": "hidden_checks"}
+    exec(compile(source, str(path), "exec"), namespace)  # noqa: S102 - the instructor's own file
+    hidden = namespace.get("HIDDEN_CHECKS")
+    if not isinstance(hidden, list) or not all(isinstance(h, HiddenCheck) for h in hidden):
+        raise GradingSetupError(f"{path}: define HIDDEN_CHECKS = [HiddenCheck(...), ...] "
+                                "(from tools.grading import HiddenCheck)")
+    for item in hidden:
+        try:
+            validate_exercise(item.exercise, item.check, item.points)
+            compile(item.answer, "<answer>", "eval")
+        except (ValueError, TypeError, SyntaxError) as error:
+            raise GradingSetupError(f"{path}: {item.key if callable(item.check) else item}: {error}") from None
+        if not item.exercise.startswith(f"{lesson.number}."):
+            raise GradingSetupError(f"{path}: exercise {item.exercise} is not an exercise of lesson {lesson.number}")
+    keys = [h.key for h in hidden]
+    if len(set(keys)) != len(keys):
+        raise GradingSetupError(f"{path}: two hidden checks of one exercise share a function name")
+    return hidden
+
+
+def grading_plans(lessons: list[Lesson], hidden_dir: Path | None) -> dict[str, GradingPlan]:
+    """One validated :class:`GradingPlan` per lesson number; raises :class:`GradingSetupError`."""
+    plans = {}
+    for lesson in lessons:
+        checks = reference_checks(jupytext.read(lesson.py), lesson.name)
+        if not checks:
+            raise GradingSetupError(f"{lesson.name} has no exercises to grade")
+        hidden_file = Path(hidden_dir) / f"{lesson.number}.py" if hidden_dir is not None else None
+        hidden = load_hidden_checks(hidden_file, lesson) if hidden_file and hidden_file.exists() else []
+        plans[lesson.number] = GradingPlan(lesson, checks, hidden)
+    return plans
+
+
 @dataclass
 class Grade:
     """One student's result on one lesson."""
@@ -147,137 +266,176 @@ class Grade:
         return sum(e["max_points"] for e in self.exercises)
 
 
-def hidden_checks_file(hidden_dir: Path | None, lesson: Lesson) -> Path | None:
-    """The instructor's hidden checks for ``lesson``: ``<hidden_dir>/<NN>.py``, if present."""
-    if hidden_dir is None:
+def read_submission(path: Path) -> nbformat.NotebookNode:
+    """A submission as a notebook; ``.py`` files as plain percent code (comments stay comments).
+
+    Raises ``ValueError`` with the reason for a file that is too large, not UTF-8 or not a notebook.
+    """
+    data = path.read_bytes()
+    if len(data) > MAX_SUBMISSION_BYTES:
+        raise ValueError(f"larger than {MAX_SUBMISSION_BYTES // 2**20} MiB")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"not UTF-8 text (byte {error.start}); save the file as UTF-8") from None
+    try:
+        if path.suffix == ".py":
+            return jupytext.reads(text, fmt={"extension": ".py", "format_name": "percent", "comment_magics": False})
+        return nbformat.reads(text, as_version=4)
+    except Exception as error:  # noqa: BLE001 - any parse failure is the same verdict
+        raise ValueError(f"not a readable {path.suffix} notebook ({type(error).__name__})") from None
+
+
+def prepared_notebook(submission: nbformat.NotebookNode, plan: GradingPlan) -> nbformat.NotebookNode:
+    """The submission's cells, outputs cleared, with each check cell replaced by the reference's
+    (reference check cells it lacks go at the end) and, last, a cell saving the hidden answers."""
+    cells = [nbformat.v4.new_code_cell(c.source) if c.cell_type == "code" else c for c in submission.cells
+             if c.cell_type in ("code", "markdown")]
+    placed = set()
+    by_exercise = {check.exercise: check.cell_source for check in plan.checks}
+    for index, cell in enumerate(cells):
+        match = CHECK_CALL.search(cell.source) if cell.cell_type == "code" else None
+        if match and match["id"] in by_exercise and by_exercise[match["id"]] not in placed:
+            cells[index] = nbformat.v4.new_code_cell(IMPORT_CHECK + by_exercise[match["id"]])
+            placed.add(by_exercise[match["id"]])
+    cells += [nbformat.v4.new_code_cell(IMPORT_CHECK + source) for source in dict.fromkeys(by_exercise.values())
+              if source not in placed]
+    if plan.hidden:
+        expressions = {h.key: h.answer for h in plan.hidden}
+        cells.append(nbformat.v4.new_code_cell(
+            f"import tools.grading\ntools.grading.save_hidden_answers({expressions!r}, globals())"))
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    return notebook
+
+
+def sandbox_environment() -> dict[str, str]:
+    """The kernel's whole environment inside the sandbox: nothing of the instructor's is passed on."""
+    return {
+        **KERNEL_SETTINGS,
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": "/tmp", "USER": "student", "LANG": "C.UTF-8", "TMPDIR": "/tmp",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline", "MPLCONFIGDIR": "/tmp/.matplotlib",
+        "JUPYTER_RUNTIME_DIR": "/tmp/.jupyter", "IPYTHONDIR": "/tmp/.ipython",
+        RUNS_ENV: "/tmp/runs", ANSWERS_DIR_VARIABLE: "/tmp/answers",
+        "COURSE_DEVICE": "cpu",
+    }
+
+
+def _run_contained(notebook_path: str, folder: Path, timeout: float, sandbox: bool, hide: list[Path],
+                   memory_limit_gib: float) -> str | None:
+    """Execute the prepared notebook in ``folder`` (seen as ``/tmp`` inside the sandbox); return a
+    status when the run was cut short, else ``None``."""
+    env = sandbox_environment()
+    if sandbox:
+        command = sandbox_command([sys.executable, str(WORKER), notebook_path, "/tmp/status.json"], folder,
+                                  [project_root(), *python_folders()], hide, memory_limit_gib, workdir="/tmp/work")
+    else:  # the paths the kernel sees are the real ones
+        env = {k: v.replace("/tmp", str(folder), 1) if v.startswith("/tmp") else v for k, v in env.items()}
+        command = [sys.executable, str(WORKER), notebook_path.replace("/tmp", str(folder), 1),
+                   str(folder / "status.json")]
+    process = subprocess.Popen(command, cwd=folder / "work", env=env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        process.wait(timeout=timeout)
         return None
-    path = Path(hidden_dir) / f"{lesson.number}.py"
-    return path if path.exists() else None
-
-
-def _grading_cell(reference: list[tuple[list[Exercise], str]], hidden_source: str, tag: str) -> str:
-    """Source of the cell appended to a submission: runs the trusted checks, prints the tagged result."""
-    checks = [([e.id for e in calls], source) for calls, source in reference]
-    return f'''\
-def _course_grade(reference_checks, hidden_source, tag):
-    import importlib, json
-    import tools
-    import tools.grading
-    grading = importlib.reload(tools.grading)
-    visible, hidden = [], []
-
-    def collect(exercise, check, points=1):
-        visible.append(grading.evaluate_check(exercise, check, points))
-
-    tools.check_exercise = grading.check_exercise = collect
-    student = get_ipython().user_ns
-    for exercise_ids, source in reference_checks:
-        namespace = dict(student, check_exercise=collect)
+    except subprocess.TimeoutExpired:
+        return f"timeout after {timeout:g} s"
+    finally:
         try:
-            exec(compile(source, "<reference check>", "exec"), namespace)
-        except Exception as error:
-            for exercise in exercise_ids:
-                visible.append({{"exercise": exercise, "passed": False, "points": 0, "max_points": None,
-                                 "verdict": f"[ex {{exercise}}] failed: check cell raised {{error!r}}"}})
-    instructor = {{}}
-    exec(compile(hidden_source, "<hidden checks>", "exec"), instructor)
-    for exercise, function, points in instructor.get("HIDDEN_CHECKS", []):
-        result = grading.evaluate_check(exercise, lambda: function(dict(student)), points)
-        hidden.append(dict(result, hidden=function.__name__))
-    print(tag + json.dumps({{"visible": visible, "hidden": hidden}}))
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
 
 
-_course_grade({checks!r}, {hidden_source!r}, {tag!r})
-'''
+def _read_plain_file(path: Path, limit: int) -> bytes | None:
+    """The bytes of ``path`` if it and its folder are no links, and it is a regular file (not a
+    pipe or a device) within ``limit`` bytes; else ``None``. The sandbox wrote the folder."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+    try:
+        folder = os.open(path.parent, flags | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        descriptor = os.open(path.name, flags, dir_fd=folder)
+    except OSError:
+        return None
+    finally:
+        os.close(folder)
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        return handle.read(limit + 1)
+
+
+def _kernel_status(folder: Path) -> str:
+    data = _read_plain_file(folder / "status.json", 4096)
+    try:
+        status = json.loads(data)["status"] if data else None
+    except (ValueError, TypeError, KeyError):
+        status = None
+    return status if isinstance(status, str) and status in WORKER_STATUSES else "no result from the grading run"
+
+
+WORKER_STATUSES = ("graded", "kernel died (out of memory or killed)", "the notebook could not be executed")
+
+
+def _answer_file(folder: Path, key: str, hidden_index: int | None) -> Path:
+    name = f"hidden-{hidden_index}.pt" if hidden_index is not None else f"{key}.pt"
+    return folder / "answers" / name
+
+
+def score(plan: GradingPlan, folder: Path, status: str) -> list[dict]:
+    """One row per expected exercise, judged here by the trusted checks on the answers found."""
+    rows = []
+    items = [(c.exercise, c.check, c.points, None) for c in plan.checks]
+    items += [(h.key, h.check, h.points, index) for index, h in enumerate(plan.hidden)]
+    for key, check, points, hidden_index in items:
+        data = _read_plain_file(_answer_file(folder, key, hidden_index), MAX_ANSWER_BYTES)
+        if data is None:
+            rows.append({"exercise": key, "passed": False, "points": 0, "max_points": points,
+                         "verdict": f"[ex {key}] not reached ({status})"})
+            continue
+        try:
+            payload = load_answer(data)
+        except ValueError as error:
+            payload = {"error": f"malformed answer: {error}"}
+        exercise = key.split(" ")[0]
+        with _CHECK_LOCK:
+            result = evaluate_check(exercise, check, payload, points)
+        rows.append({**result, "exercise": key, "verdict": result["verdict"].replace(f"[ex {exercise}]", f"[ex {key}]")})
+    return rows
 
 
 def grade_submission(
     student: str,
     submission: Path,
-    lesson: Lesson,
+    plan: GradingPlan,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
-    hidden_dir: Path | None = None,
+    sandbox: bool = True,
+    hide: list[Path] = (),
+    memory_limit_gib: float = DEFAULT_MEMORY_LIMIT_GIB,
 ) -> Grade:
-    """Run one submission in its own kernel and directory; score it with the trusted checks."""
-    reference = check_cells(jupytext.read(lesson.py))
-    hidden_file = hidden_checks_file(hidden_dir, lesson)
-    hidden_source = hidden_file.read_text(encoding="utf-8") if hidden_file else ""
-    expected = [e for calls, _ in reference for e in calls] + _hidden_exercises(hidden_file)
-    tag = f"COURSE-GRADE-{secrets.token_hex(16)}:"
+    """Run one submission in its own kernel (in a sandbox unless ``sandbox=False``) and score its
+    answers with the plan's trusted checks, in this process."""
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="course-grade-") as work_dir:
-        work = Path(work_dir)
-        notebook = jupytext.read(submission)
-        for cell in notebook.cells:
-            if cell.cell_type == "code":
-                cell.outputs, cell.execution_count = [], None
-        notebook.cells.append(nbformat.v4.new_code_cell(_grading_cell(reference, hidden_source, tag)))
-        notebook_path = work / f"{lesson.name}.ipynb"
-        nbformat.write(notebook, notebook_path)
-        result_path = Path(tempfile.mkdtemp(prefix="course-grade-result-")) / "result.json"
-        env = kernel_environment()
-        env["COURSE_RUNS_DIR"] = str(work / "runs")
-        process = subprocess.Popen(
-            [sys.executable, str(WORKER), str(notebook_path), str(result_path)],
-            cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )
-        try:
-            process.wait(timeout=timeout)
-            status = None
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-            status = f"timeout after {timeout:g} s"
-        finally:
-            _kill_leftovers(process.pid)
-        outcome = json.loads(result_path.read_text()) if result_path.exists() else {}
-        result_path.unlink(missing_ok=True)
-        result_path.parent.rmdir()
-    status = status or outcome.get("status", "no result from the grading run")
-    collected = _tagged_result(outcome.get("stdout", ""), tag)
-    if collected is None and status == "graded":
-        status = "the trusted checks did not run to the end"
-    return Grade(student, lesson.name, status, round(time.perf_counter() - start, 1),
-                 _score(expected, collected or {"visible": [], "hidden": []}, status))
-
-
-def _kill_leftovers(group: int) -> None:
+    lesson = plan.lesson
     try:
-        os.killpg(group, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
-def _hidden_exercises(hidden_file: Path | None) -> list[Exercise]:
-    if hidden_file is None:
-        return []
-    namespace: dict = {}
-    exec(compile(hidden_file.read_text(encoding="utf-8"), str(hidden_file), "exec"), namespace)
-    return [Exercise(f"{exercise} hidden {function.__name__}", points)
-            for exercise, function, points in namespace.get("HIDDEN_CHECKS", [])]
-
-
-def _tagged_result(stdout: str, tag: str) -> dict | None:
-    for line in stdout.splitlines():
-        if line.startswith(tag):
-            return json.loads(line[len(tag):])
-    return None
-
-
-def _score(expected: list[Exercise], collected: dict, status: str) -> list[dict]:
-    """One row per expected exercise: the trusted result, or 0 points when it was not reached."""
-    results = {r["exercise"]: r for r in collected["visible"]}
-    results.update({f"{r['exercise']} hidden {r['hidden']}": r for r in collected["hidden"]})
-    scored = []
-    for exercise in expected:
-        result = results.get(exercise.id)
-        if result is None:
-            scored.append({"exercise": exercise.id, "passed": False, "points": 0, "max_points": exercise.points,
-                           "verdict": f"[ex {exercise.id}] not reached ({status})"})
-        else:
-            scored.append({**result, "exercise": exercise.id, "max_points": exercise.points,
-                           "points": min(result["points"], exercise.points)})
-    return scored
+        notebook = prepared_notebook(read_submission(submission), plan)
+    except (OSError, ValueError) as error:
+        status = f"unreadable submission: {error}"
+        return Grade(student, lesson.name, status, 0.0, score(plan, Path("/nonexistent"), status))
+    with tempfile.TemporaryDirectory(prefix="course-grade-") as folder_name:
+        folder = Path(folder_name)
+        for name in ("work", "answers", "runs"):
+            (folder / name).mkdir()
+        nbformat.write(notebook, folder / "work" / lesson.ipynb.name)
+        cut_short = _run_contained(f"/tmp/work/{lesson.ipynb.name}", folder, timeout, sandbox, hide, memory_limit_gib)
+        status = cut_short or _kernel_status(folder)
+        rows = score(plan, folder, status)
+    return Grade(student, lesson.name, status, round(time.perf_counter() - start, 1), rows)
 
 
 def find_submissions(root: Path) -> list[tuple[str, Path, Lesson]]:
@@ -309,12 +467,30 @@ def grade_folder(
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     hidden_dir: Path | None = None,
     jobs: int = 1,
+    sandbox: bool = True,
+    memory_limit_gib: float = DEFAULT_MEMORY_LIMIT_GIB,
+    hide: list[Path] = (),
 ) -> list[Grade]:
-    """Grade every submission under ``root`` (``jobs`` at a time), with a progress bar."""
+    """Grade every submission under ``root`` (``jobs`` at a time), with a progress bar.
+
+    The reference checks and hidden checks of every lesson involved are validated first; a
+    problem there raises :class:`GradingSetupError` before any submission runs. Folders in
+    ``hide`` (with ``root``, ``hidden_dir`` and the runs folder) are invisible in the sandbox.
+    """
     submissions = find_submissions(root)
+    plans = grading_plans(sorted({lesson for _, _, lesson in submissions}, key=lambda l: l.number), hidden_dir)
+    hidden = [Path(root), runs_dir(), *hide] + ([Path(hidden_dir)] if hidden_dir is not None else [])
+
+    def grade_one(student: str, path: Path, lesson: Lesson) -> Grade:
+        plan = plans[lesson.number]
+        try:
+            return grade_submission(student, path, plan, timeout, sandbox, hidden, memory_limit_gib)
+        except Exception as error:  # noqa: BLE001 - one broken submission must not cost the others their rows
+            status = f"grader error: {type(error).__name__}: {error}"
+            return Grade(student, lesson.name, status, 0.0, score(plan, Path("/nonexistent"), status))
+
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(grade_submission, student, path, lesson, timeout, hidden_dir)
-                   for student, path, lesson in submissions]
+        futures = [pool.submit(grade_one, *submission) for submission in submissions]
         with tqdm(futures, desc="grading", unit="submission", file=sys.stderr) as bar:
             return [future.result() for future in bar]
 
@@ -339,16 +515,25 @@ def score_table(grades: list[Grade]) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=path.parent,
+                                     prefix=f".{path.name}.", delete=False) as handle:
+        handle.write(text)
+    os.replace(handle.name, path)
+
+
 def write_report(grades: list[Grade], stem: Path) -> tuple[Path, Path]:
-    """The score table as ``<stem>.csv`` and every detail as ``<stem>.json``."""
+    """The score table as ``<stem>.csv`` and every detail as ``<stem>.json``, each written atomically."""
     stem.parent.mkdir(parents=True, exist_ok=True)
     header, rows = score_table(grades)
     csv_path, json_path = stem.with_suffix(".csv"), stem.with_suffix(".json")
-    with csv_path.open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows([header, *rows])
+    table = io.StringIO()
+    csv.writer(table).writerows([header, *rows])
     details = [{**asdict(g), "points": g.points, "max_points": g.max_points} for g in grades]
-    json_path.write_text(json.dumps({"table": {"header": header, "rows": rows}, "grades": details}, indent=2) + "\n",
-                         encoding="utf-8")
+    _write_atomically(json_path, json.dumps({"table": {"header": header, "rows": rows}, "grades": details},
+                                            indent=2) + "\n")
+    _write_atomically(csv_path, table.getvalue())
     return csv_path, json_path
 
 
@@ -357,4 +542,3 @@ def format_table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in [header, *rows]]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
-

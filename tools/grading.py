@@ -1,15 +1,64 @@
-"""Exercise checks: a one-line verdict with points, recorded for the course and the grader."""
+"""Exercise checks: the student's answer crosses as inert data, the check sees only that data.
+
+An exercise cell pairs two functions::
+
+    def check_fit_line(answer):          # runs with nothing but its argument and builtins
+        import math
+        w, b = answer
+        assert math.isclose(w, -1.5, abs_tol=1e-3), f"w = {w:.4f}, expected -1.5"
+
+    check_exercise("02.3", check_fit_line, points=2,
+                   answer=lambda: fit_line(torch.linspace(-2, 2, 50), -1.5 * torch.linspace(-2, 2, 50) + 0.5))
+
+``answer`` runs in the student's kernel and returns *data*: tensors, numbers, strings, ``None``
+and lists, tuples and dicts of them (a function's answer is its outputs on inputs the exercise
+chose). That data is converted (:func:`to_inert`), saved with ``torch.save`` and read back with
+``weights_only=True`` and an exact-type check (:func:`load_answer`), and only then handed to
+``check``. ``check`` is rebuilt with fresh globals (:func:`isolated`), so it cannot read the
+lesson's names: it imports what it needs inside its body and rebuilds its own inputs instead of
+trusting echoes from the kernel. In a notebook this gives the verdict line at once; the grader
+(``tools/grader.py``) runs the very same checks on the same files, but in its own process.
+"""
 
 from __future__ import annotations
 
+import builtins
+import contextlib
+import io
 import json
+import os
 import re
-from collections.abc import Callable
+import types
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import torch
 
 from tools.runtime import read_json_object, runs_dir
 
 _EXERCISE_ID = re.compile(r"^(\d{2})\.(\d+)$")
+ANSWERS_DIR_VARIABLE = "COURSE_ANSWERS_DIR"
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+_MAX_DEPTH = 16
+_SCALARS = (bool, int, float, str, type(None))
+
+
+@dataclass(frozen=True)
+class HiddenCheck:
+    """An instructor's check kept out of the lesson: ``answer`` is an expression evaluated in the
+    student's namespace after the last cell; ``check`` receives its value as inert data."""
+
+    exercise: str
+    check: Callable[[Any], None]
+    answer: str
+    points: int = 1
+
+    @property
+    def key(self) -> str:
+        return f"{self.exercise} hidden {self.check.__name__}"
 
 
 def results_path(lesson_number: str) -> Path:
@@ -17,33 +66,143 @@ def results_path(lesson_number: str) -> Path:
     return runs_dir("exercises") / f"{lesson_number}.json"
 
 
-def evaluate_check(exercise: str, check: Callable[[], object], points: int = 1) -> dict:
-    """Run ``check`` for exercise ``exercise`` and return its result, printing nothing.
-
-    The result is ``{"exercise", "passed", "points", "max_points", "verdict"}``; any exception
-    raised by ``check`` is a failure whose message becomes the reason. A check that returns
-    a value (``return False``, ``return x == y``) fails too: checks pass by returning nothing
-    and fail by raising, so a returned ``False`` is never mistaken for a pass.
-    """
-    match = _EXERCISE_ID.match(exercise) if isinstance(exercise, str) else None
-    if not match:
+def validate_exercise(exercise: object, check: object, points: object) -> None:
+    """Raise a clear error unless ``exercise`` is ``"NN.k"``, ``check`` a plain function and ``points`` a positive int."""
+    if not (isinstance(exercise, str) and _EXERCISE_ID.match(exercise)):
         raise ValueError(f"exercise id must look like '02.1' (lesson.number), got {exercise!r}")
-    if not callable(check):
+    if not isinstance(check, types.FunctionType):
         raise TypeError(f"check must be a function that raises when the answer is wrong, got {check!r}")
+    if check.__closure__:
+        raise ValueError(f"check {check.__name__} must be defined at the top of its cell: it may use only its argument")
     if not isinstance(points, int) or isinstance(points, bool) or points < 1:
         raise ValueError(f"points must be a positive int, got {points!r}")
+
+
+def isolated(check: Callable[[Any], None]) -> Callable[[Any], None]:
+    """``check`` rebuilt with fresh globals (builtins only): it sees nothing but its argument."""
+    fresh_globals = {"__builtins__": dict(vars(builtins)), "__name__": "course_check"}
+    return types.FunctionType(check.__code__, fresh_globals, check.__name__, check.__defaults__)
+
+
+def to_inert(value: object, _depth: int = 0) -> object:
+    """``value`` as plain data: exact tensors (detached, on the CPU), numbers, strings, ``None``,
+    lists, tuples and dicts with string keys. Sizes become tuples, dtypes and devices strings,
+    NumPy values tensors or numbers. Anything else raises ``TypeError`` naming what it met."""
+    if _depth > _MAX_DEPTH:
+        raise TypeError(f"the answer is nested more than {_MAX_DEPTH} levels deep")
+    if isinstance(value, torch.Tensor):
+        if value.layout != torch.strided:
+            raise TypeError(f"the answer holds a {value.layout} tensor: convert it with .to_dense()")
+        return value.detach().cpu().clone().as_subclass(torch.Tensor)
+    if isinstance(value, (torch.dtype, torch.device)):
+        return str(value)
+    for kind in _SCALARS[:-1]:
+        if isinstance(value, kind):
+            return kind(value)
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):  # torch.Size is a tuple
+        items = [to_inert(item, _depth + 1) for item in value]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise TypeError("the answer holds a dict whose keys are not all strings")
+        return {str(key): to_inert(item, _depth + 1) for key, item in value.items()}
+    if type(value).__module__ == "numpy":
+        return to_inert(torch.as_tensor(value) if hasattr(value, "shape") and value.shape else value.item(), _depth)
+    raise TypeError(
+        f"the answer holds a {type(value).__name__}; answers may hold only tensors, numbers, strings, "
+        "None, and lists, tuples and dicts of them"
+    )
+
+
+def check_inert(value: object, _depth: int = 0) -> None:
+    """Raise ``TypeError`` unless ``value`` is built only from the exact types :func:`to_inert` makes."""
+    if _depth > _MAX_DEPTH:
+        raise TypeError(f"nested more than {_MAX_DEPTH} levels deep")
+    kind = type(value)
+    if kind is torch.Tensor:
+        if value.layout != torch.strided or value.device.type != "cpu":
+            raise TypeError("a tensor that is not a dense CPU tensor")
+    elif kind in (list, tuple):
+        for item in value:
+            check_inert(item, _depth + 1)
+    elif kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                raise TypeError("a dict key that is not a str")
+            check_inert(item, _depth + 1)
+    elif kind not in _SCALARS:
+        raise TypeError(f"a value of type {kind.__module__}.{kind.__qualname__}")
+
+
+def dump_answer(payload: dict) -> bytes:
+    """``payload`` (``{"value": data}`` or ``{"error": reason}``) in the form that crosses to the grader."""
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    return buffer.getvalue()
+
+
+def load_answer(data: bytes) -> dict:
+    """Read back what :func:`dump_answer` wrote, trusting nothing: ``weights_only=True``, exact types.
+
+    Returns ``{"value": data}`` or ``{"error": reason}``; raises ``ValueError`` for anything else.
+    """
+    if len(data) > MAX_ANSWER_BYTES:
+        raise ValueError(f"the answer file is larger than {MAX_ANSWER_BYTES // 2**20} MiB")
     try:
-        returned = check()
+        with warnings.catch_warnings():  # a foreign pickle protocol is a malformed file, not a warning
+            warnings.simplefilter("ignore")
+            payload = torch.load(io.BytesIO(data), weights_only=True)
+    except Exception as error:  # noqa: BLE001 - every unreadable file is the same verdict
+        raise ValueError(f"the answer file could not be read as plain data ({type(error).__name__})") from None
+    if type(payload) is not dict or len(payload) != 1 or not ({"value", "error"} >= set(payload)):
+        raise ValueError("the answer file does not hold {'value': ...} or {'error': ...}")
+    try:
+        check_inert(payload)
+    except TypeError as error:
+        raise ValueError(f"the answer holds {error}") from None
+    if "error" in payload and type(payload["error"]) is not str:
+        raise ValueError("the answer's error is not a string")
+    return payload
+
+
+def run_answer(answer: Callable[[], object]) -> dict:
+    """Call ``answer`` (in the student's kernel) and return the payload that crosses to the checks."""
+    try:
+        return {"value": to_inert(answer())}
     except Exception as error:  # noqa: BLE001 - every failure of student code is a verdict
-        reason = str(error) or type(error).__name__
-        if isinstance(error, (NameError, NotImplementedError)):
-            reason = f"{type(error).__name__}: {reason}"
+        return {"error": _reason(error)}
+
+
+def evaluate_check(exercise: str, check: Callable[[Any], None], payload: dict, points: int = 1) -> dict:
+    """Run the isolated ``check`` on the payload's value and return the result, printing nothing.
+
+    The result is ``{"exercise", "passed", "points", "max_points", "verdict"}``. An exception
+    raised by ``check`` is a failure whose message becomes the reason; so is a returned value
+    (checks pass by returning nothing), so a ``return False`` is never mistaken for a pass.
+    """
+    validate_exercise(exercise, check, points)
+    if "error" in payload:
+        reason = payload["error"][:500]
     else:
-        reason = None if returned is None else _returned_reason(returned)
+        try:
+            returned = isolated(check)(payload["value"])
+        except Exception as error:  # noqa: BLE001 - a failed check is a verdict
+            reason = _reason(error)
+        else:
+            reason = None if returned is None else _returned_reason(returned)
     passed = reason is None
     verdict = f"[ex {exercise}] passed {points}/{points}" if passed else f"[ex {exercise}] failed 0/{points}: {reason}"
     return {"exercise": exercise, "passed": passed, "points": points if passed else 0,
             "max_points": points, "verdict": verdict}
+
+
+def _reason(error: BaseException) -> str:
+    reason = str(error) or type(error).__name__
+    if isinstance(error, (NameError, NotImplementedError, TypeError)):
+        reason = f"{type(error).__name__}: {reason}"
+    return reason
 
 
 def _returned_reason(returned: object) -> str:
@@ -54,18 +213,54 @@ def _returned_reason(returned: object) -> str:
     return f"the check returned {shown}; checks must raise (assert ...) when the answer is wrong and return nothing"
 
 
-def check_exercise(exercise: str, check: Callable[[], object], points: int = 1) -> None:
-    """Run ``check`` for exercise ``exercise`` (``"NN.k"``), print the verdict and record it.
+_collected: list[tuple[str, Callable[[Any], None], int]] | None = None
 
-    ``check`` raises (usually with ``assert cond, "what is wrong"``) when the answer is wrong
-    and returns nothing when it is right; returning a value is a failure (see
-    :func:`evaluate_check`). Any exception counts as a failure, so a missing name or an unsolved stub scores 0
-    instead of stopping the notebook. Prints ``[ex NN.k] passed p/p`` or
-    ``[ex NN.k] failed 0/p: <reason>``; the result lands in ``runs/exercises/NN.json``.
+
+@contextlib.contextmanager
+def collecting_checks() -> Iterator[list[tuple[str, Callable[[Any], None], int]]]:
+    """While active, :func:`check_exercise` records ``(exercise, check, points)`` and runs nothing.
+
+    The grader uses it to read the reference lesson's checks without any answer.
     """
-    result = evaluate_check(exercise, check, points)
+    global _collected
+    previous, _collected = _collected, []
+    try:
+        yield _collected
+    finally:
+        _collected = previous
+
+
+def check_exercise(exercise: str, check: Callable[[Any], None], answer: Callable[[], object], points: int = 1) -> None:
+    """Score exercise ``exercise`` (``"NN.k"``): print the verdict line and record it.
+
+    ``answer()`` returns the data the check reads; ``check(data)`` raises (usually with
+    ``assert cond, "what is wrong"``) when it is wrong and returns nothing when it is right. An
+    exception in either is a failure with its message as the reason, so an unsolved stub scores 0
+    instead of stopping the notebook. Prints ``[ex NN.k] passed p/p`` or ``[ex NN.k] failed 0/p:
+    <reason>``; the result lands in ``runs/exercises/NN.json``. Under the grader (which sets
+    ``COURSE_ANSWERS_DIR``) the answer is also saved there for the grader's own checks.
+    """
+    validate_exercise(exercise, check, points)
+    if not callable(answer):
+        raise TypeError(f"answer must be a function of no arguments returning the data to check, got {answer!r}")
+    if _collected is not None:
+        _collected.append((exercise, check, points))
+        return
+    data = dump_answer(run_answer(answer))
+    answers_dir = os.environ.get(ANSWERS_DIR_VARIABLE)
+    if answers_dir:
+        Path(answers_dir, f"{exercise}.pt").write_bytes(data)
+    result = evaluate_check(exercise, check, load_answer(data), points)
     print(result["verdict"])
     _record(result)
+
+
+def save_hidden_answers(expressions: dict[str, str], namespace: dict) -> None:
+    """Evaluate the hidden checks' answer expressions in ``namespace`` and save each for the grader."""
+    answers_dir = Path(os.environ[ANSWERS_DIR_VARIABLE])
+    for index, expression in enumerate(expressions.values()):
+        payload = run_answer(lambda: eval(expression, namespace))  # noqa: S307 - the student's own kernel
+        (answers_dir / f"hidden-{index}.pt").write_bytes(dump_answer(payload))
 
 
 def _record(result: dict) -> None:
