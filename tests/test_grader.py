@@ -372,3 +372,9 @@ def test_score_table_and_missing_folders(tmp_path):
         find_submissions(tmp_path / "empty")
     header, rows = score_table([])
     assert header == ["student", "total"] and rows == []
+
+
+def test_a_hidden_check_file_that_raises_is_a_setup_error(lesson_95, tmp_path):
+    _write(tmp_path / "hidden", "95.py", "import torchh\n")
+    with pytest.raises(GradingSetupError, match=r"95\.py: running it raised ModuleNotFoundError: No module named 'torchh'"):
+        grading_plans([lesson_95], tmp_path / "hidden")

@@ -8,6 +8,7 @@ SHA-256 per file). Builds are deterministic, so a fresh build matches the commit
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import operator
 import os
@@ -25,12 +26,13 @@ from torch.utils.data import Dataset
 from tools.runtime import project_root, read_json_object
 
 REBUILD_COMMAND = "course data"
+DATA_DIR_VARIABLE = "COURSE_DATA_DIR"
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 
 
 def data_dir() -> Path:
     """Where datasets and their manifests live: ``data/`` (``COURSE_DATA_DIR`` moves it)."""
-    return Path(os.environ.get("COURSE_DATA_DIR") or project_root() / "data")
+    return Path(os.environ.get(DATA_DIR_VARIABLE) or project_root() / "data")
 
 
 def _save_png(pixels: np.ndarray, path: Path) -> None:

@@ -59,6 +59,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -70,12 +71,14 @@ from tools.grading import (
     ANSWERS_DIR_VARIABLE,
     MAX_ANSWER_BYTES,
     HiddenCheck,
+    answer_file_name,
     check_exercise,
     collecting_checks,
     evaluate_check,
     load_answer,
     validate_exercise,
 )
+from tools.datasets import DATA_DIR_VARIABLE, DATASETS, DatasetError, data_dir, ensure_dataset
 from tools.notebooks import KERNEL_SETTINGS, Lesson, all_lessons, read_notebook
 from tools.progress import tqdm
 from tools.runtime import RUNS_ENV, project_root, runs_dir
@@ -91,6 +94,8 @@ IMPORT_CHECK = "from tools import check_exercise\n"
 MAX_SUBMISSION_BYTES = 20 * 1024 * 1024
 # Run as a script, not a module, so the child does not import the tools package (and torch).
 WORKER = Path(__file__).with_name("grade_worker.py")
+# The only statuses taken from the worker (it writes them; keep the two lists the same).
+WORKER_STATUSES = ("graded", "kernel died (out of memory or killed)", "the notebook could not be executed")
 # Checks may seed torch's global generator; one at a time keeps concurrent gradings independent.
 _CHECK_LOCK = threading.Lock()
 
@@ -205,17 +210,16 @@ class GradingPlan:
     checks: list[ReferenceCheck]
     hidden: list[HiddenCheck]
 
-    @property
-    def exercises(self) -> list[Exercise]:
-        return ([Exercise(c.exercise, c.points) for c in self.checks]
-                + [Exercise(h.key, h.points) for h in self.hidden])
-
 
 def load_hidden_checks(path: Path, lesson: Lesson) -> list[HiddenCheck]:
     """The ``HIDDEN_CHECKS`` list of the instructor's file ``path`` for ``lesson``, validated."""
     source = path.read_text(encoding="utf-8")
     namespace: dict = {"__name__": "hidden_checks"}
-    exec(compile(source, str(path), "exec"), namespace)  # noqa: S102 - the instructor's own file
+    code = compile(source, str(path), "exec")
+    try:
+        exec(code, namespace)  # noqa: S102 - the instructor's own file
+    except Exception as error:  # noqa: BLE001 - any failure of the file is a setup error
+        raise GradingSetupError(f"{path}: running it raised {type(error).__name__}: {error}") from None
     hidden = namespace.get("HIDDEN_CHECKS")
     if not isinstance(hidden, list) or not all(isinstance(h, HiddenCheck) for h in hidden):
         raise GradingSetupError(f"{path}: define HIDDEN_CHECKS = [HiddenCheck(...), ...] "
@@ -309,31 +313,30 @@ def prepared_notebook(submission: nbformat.NotebookNode, plan: GradingPlan) -> n
     return notebook
 
 
-def sandbox_environment() -> dict[str, str]:
-    """The kernel's whole environment inside the sandbox: nothing of the instructor's is passed on."""
+def sandbox_environment(private: str = "/tmp") -> dict[str, str]:
+    """The kernel's whole environment, its writable folder being ``private`` (``/tmp`` in the
+    sandbox): nothing of the instructor's environment is passed on."""
     return {
         **KERNEL_SETTINGS,
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-        "HOME": "/tmp", "USER": "student", "LANG": "C.UTF-8", "TMPDIR": "/tmp",
-        "MPLBACKEND": "module://matplotlib_inline.backend_inline", "MPLCONFIGDIR": "/tmp/.matplotlib",
-        "JUPYTER_RUNTIME_DIR": "/tmp/.jupyter", "IPYTHONDIR": "/tmp/.ipython",
-        RUNS_ENV: "/tmp/runs", ANSWERS_DIR_VARIABLE: "/tmp/answers",
+        "HOME": private, "USER": "student", "LANG": "C.UTF-8", "TMPDIR": private,
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline", "MPLCONFIGDIR": f"{private}/.matplotlib",
+        "JUPYTER_RUNTIME_DIR": f"{private}/.jupyter", "IPYTHONDIR": f"{private}/.ipython",
+        RUNS_ENV: f"{private}/runs", ANSWERS_DIR_VARIABLE: f"{private}/answers", DATA_DIR_VARIABLE: str(data_dir()),
         "COURSE_DEVICE": "cpu",
     }
 
 
-def _run_contained(notebook_path: str, folder: Path, timeout: float, sandbox: bool, hide: list[Path],
+def _run_contained(notebook_name: str, folder: Path, timeout: float, sandbox: bool, hide: Sequence[Path],
                    memory_limit_gib: float) -> str | None:
-    """Execute the prepared notebook in ``folder`` (seen as ``/tmp`` inside the sandbox); return a
-    status when the run was cut short, else ``None``."""
-    env = sandbox_environment()
+    """Execute ``work/<notebook_name>`` of ``folder`` (seen as ``/tmp`` inside the sandbox); return
+    a status when the run was cut short, else ``None``."""
+    private = "/tmp" if sandbox else str(folder)
+    command = [sys.executable, str(WORKER), f"{private}/work/{notebook_name}", f"{private}/status.json"]
     if sandbox:
-        command = sandbox_command([sys.executable, str(WORKER), notebook_path, "/tmp/status.json"], folder,
-                                  [project_root(), *python_folders()], hide, memory_limit_gib, workdir="/tmp/work")
-    else:  # the paths the kernel sees are the real ones
-        env = {k: v.replace("/tmp", str(folder), 1) if v.startswith("/tmp") else v for k, v in env.items()}
-        command = [sys.executable, str(WORKER), notebook_path.replace("/tmp", str(folder), 1),
-                   str(folder / "status.json")]
+        command = sandbox_command(command, folder, [project_root(), data_dir(), *python_folders()], hide,
+                                  memory_limit_gib, workdir="/tmp/work")
+    env = sandbox_environment(private)
     process = subprocess.Popen(command, cwd=folder / "work", env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -379,21 +382,14 @@ def _kernel_status(folder: Path) -> str:
     return status if isinstance(status, str) and status in WORKER_STATUSES else "no result from the grading run"
 
 
-WORKER_STATUSES = ("graded", "kernel died (out of memory or killed)", "the notebook could not be executed")
-
-
-def _answer_file(folder: Path, key: str, hidden_index: int | None) -> Path:
-    name = f"hidden-{hidden_index}.pt" if hidden_index is not None else f"{key}.pt"
-    return folder / "answers" / name
-
-
 def score(plan: GradingPlan, folder: Path, status: str) -> list[dict]:
     """One row per expected exercise, judged here by the trusted checks on the answers found."""
     rows = []
     items = [(c.exercise, c.check, c.points, None) for c in plan.checks]
     items += [(h.key, h.check, h.points, index) for index, h in enumerate(plan.hidden)]
     for key, check, points, hidden_index in items:
-        data = _read_plain_file(_answer_file(folder, key, hidden_index), MAX_ANSWER_BYTES)
+        path = folder / "answers" / answer_file_name(key, hidden_index)
+        data = _read_plain_file(path, MAX_ANSWER_BYTES)
         if data is None:
             rows.append({"exercise": key, "passed": False, "points": 0, "max_points": points,
                          "verdict": f"[ex {key}] not reached ({status})"})
@@ -415,7 +411,7 @@ def grade_submission(
     plan: GradingPlan,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     sandbox: bool = True,
-    hide: list[Path] = (),
+    hide: Sequence[Path] = (),
     memory_limit_gib: float = DEFAULT_MEMORY_LIMIT_GIB,
 ) -> Grade:
     """Run one submission in its own kernel (in a sandbox unless ``sandbox=False``) and score its
@@ -432,7 +428,7 @@ def grade_submission(
         for name in ("work", "answers", "runs"):
             (folder / name).mkdir()
         nbformat.write(notebook, folder / "work" / lesson.ipynb.name)
-        cut_short = _run_contained(f"/tmp/work/{lesson.ipynb.name}", folder, timeout, sandbox, hide, memory_limit_gib)
+        cut_short = _run_contained(lesson.ipynb.name, folder, timeout, sandbox, hide, memory_limit_gib)
         status = cut_short or _kernel_status(folder)
         rows = score(plan, folder, status)
     return Grade(student, lesson.name, status, round(time.perf_counter() - start, 1), rows)
@@ -462,6 +458,15 @@ def find_submissions(root: Path) -> list[tuple[str, Path, Lesson]]:
     return found
 
 
+def prepare_datasets() -> None:
+    """Build (on first use) and verify every dataset here, since lessons in the sandbox cannot write ``data/``."""
+    for name in DATASETS:
+        try:
+            ensure_dataset(name)
+        except DatasetError as error:
+            raise GradingSetupError(f"{str(error).splitlines()[0]} rebuild it with `course data {name}`") from None
+
+
 def grade_folder(
     root: Path,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
@@ -469,7 +474,7 @@ def grade_folder(
     jobs: int = 1,
     sandbox: bool = True,
     memory_limit_gib: float = DEFAULT_MEMORY_LIMIT_GIB,
-    hide: list[Path] = (),
+    hide: Sequence[Path] = (),
 ) -> list[Grade]:
     """Grade every submission under ``root`` (``jobs`` at a time), with a progress bar.
 
@@ -479,6 +484,7 @@ def grade_folder(
     """
     submissions = find_submissions(root)
     plans = grading_plans(sorted({lesson for _, _, lesson in submissions}, key=lambda l: l.number), hidden_dir)
+    prepare_datasets()
     hidden = [Path(root), runs_dir(), *hide] + ([Path(hidden_dir)] if hidden_dir is not None else [])
 
     def grade_one(student: str, path: Path, lesson: Lesson) -> Grade:

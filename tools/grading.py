@@ -61,6 +61,12 @@ class HiddenCheck:
         return f"{self.exercise} hidden {self.check.__name__}"
 
 
+def answer_file_name(exercise: str | None = None, hidden_index: int | None = None) -> str:
+    """The file, in the answers folder, that holds exercise ``exercise``'s answer, or hidden check
+    number ``hidden_index``'s (hidden checks are numbered: their names stay with the grader)."""
+    return f"hidden-{hidden_index}.pt" if hidden_index is not None else f"{exercise}.pt"
+
+
 def results_path(lesson_number: str) -> Path:
     """Where the exercise results of lesson ``NN`` are stored."""
     return runs_dir("exercises") / f"{lesson_number}.json"
@@ -249,7 +255,7 @@ def check_exercise(exercise: str, check: Callable[[Any], None], answer: Callable
     data = dump_answer(run_answer(answer))
     answers_dir = os.environ.get(ANSWERS_DIR_VARIABLE)
     if answers_dir:
-        Path(answers_dir, f"{exercise}.pt").write_bytes(data)
+        Path(answers_dir, answer_file_name(exercise)).write_bytes(data)
     result = evaluate_check(exercise, check, load_answer(data), points)
     print(result["verdict"])
     _record(result)
@@ -260,7 +266,7 @@ def save_hidden_answers(expressions: dict[str, str], namespace: dict) -> None:
     answers_dir = Path(os.environ[ANSWERS_DIR_VARIABLE])
     for index, expression in enumerate(expressions.values()):
         payload = run_answer(lambda: eval(expression, namespace))  # noqa: S307 - the student's own kernel
-        (answers_dir / f"hidden-{index}.pt").write_bytes(dump_answer(payload))
+        (answers_dir / answer_file_name(hidden_index=index)).write_bytes(dump_answer(payload))
 
 
 def _record(result: dict) -> None:

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 INSTALL_COMMAND = "sudo apt-get install bubblewrap"
@@ -35,7 +36,7 @@ def sandbox_command(
     command: list[str],
     writable: Path,
     read_only: list[Path],
-    hidden: list[Path] = (),
+    hidden: Sequence[Path] = (),
     memory_limit_gib: float = DEFAULT_MEMORY_LIMIT_GIB,
     workdir: str = "/tmp",
 ) -> list[str]:
@@ -57,13 +58,14 @@ def sandbox_command(
             args += ["--ro-bind", folder, folder]
     for file in SYSTEM_FILES:
         args += ["--ro-bind-try", file, file]
+    args += ["--bind", str(writable), "/tmp"]  # first, so that read-only folders under /tmp stay visible
     for folder in sorted({Path(p).resolve() for p in read_only}):
         args += ["--ro-bind", str(folder), str(folder)]
     roots = [Path(p).resolve() for p in read_only]
     for folder in sorted({Path(p).resolve() for p in hidden}):
         if any(folder == root or root in folder.parents for root in roots) and folder.is_dir():
             args += ["--tmpfs", str(folder)]
-    args += ["--bind", str(writable), "/tmp", "--chdir", workdir, "--"]
+    args += ["--chdir", workdir, "--"]
     return args + command
 
 
