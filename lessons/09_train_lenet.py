@@ -343,12 +343,11 @@ from tools import check_exercise
 def check_per_class(answer):
     import torch
 
-    from tools.datasets import ClassFolderDataset, ensure_dataset, stratified_split
+    from tools.datasets import split_labels
 
     # The test labels in the test loader's order, rebuilt as the lesson builds them. The
     # predictions come from the lesson's own training run, so they are the one thing taken as given.
-    targets = ClassFolderDataset(ensure_dataset("digits")).targets
-    truth = torch.tensor([targets[i] for i in stratified_split(targets, fractions=(0.8, 0.1, 0.1), seed=0)["test"]])
+    truth = split_labels("digits", "test")
     predictions = answer["predictions"]
     assert isinstance(predictions, torch.Tensor) and predictions.shape == truth.shape, \
         "predictions should hold the 500 test predictions: run the lesson from the top"
@@ -385,11 +384,10 @@ most_confused = (flat_index // 10, flat_index % 10)
 def check_most_confused(answer):
     import torch
 
-    from tools.datasets import ClassFolderDataset, ensure_dataset, stratified_split
+    from tools.datasets import split_labels
 
     # `matrix` rebuilt from the lesson's test predictions and the test labels (rebuilt here)
-    targets = ClassFolderDataset(ensure_dataset("digits")).targets
-    truth = torch.tensor([targets[i] for i in stratified_split(targets, fractions=(0.8, 0.1, 0.1), seed=0)["test"]])
+    truth = split_labels("digits", "test")
     predictions = answer["predictions"]
     assert isinstance(predictions, torch.Tensor) and predictions.shape == truth.shape, \
         "predictions should hold the 500 test predictions: run the lesson from the top"

@@ -22,6 +22,7 @@ from tools.datasets import (
     build_dataset,
     describe_files,
     ensure_dataset,
+    split_labels,
     stratified_split,
     verify_dataset,
 )
@@ -127,6 +128,15 @@ def test_stratified_split_is_disjoint_balanced_and_seeded():
         assert all([targets[i] for i in indices].count(c) == per_class for c in range(10))
     assert stratified_split(targets, seed=1) == parts
     assert stratified_split(targets, seed=2) != parts
+
+
+def test_split_labels_follow_the_default_split_of_the_digits():
+    labels = split_labels("digits", "test")
+    targets = ClassFolderDataset(ensure_dataset("digits")).targets
+    assert labels.tolist() == [targets[i] for i in stratified_split(targets)["test"]]
+    assert torch.bincount(labels).tolist() == [50] * 10
+    with pytest.raises(ValueError, match="part must be one of"):
+        split_labels("digits", "validation")
 
 
 @pytest.mark.parametrize("fractions", [(0.8, 0.2), (0.5, 0.5, 0.5), (1.2, -0.1, -0.1)])

@@ -329,6 +329,17 @@ def stratified_split(
     return {name: sorted(indices) for name, indices in parts.items()}
 
 
+def split_labels(name: str, part: str, seed: int = 0) -> torch.Tensor:
+    """The labels of ``part`` (``"train"``, ``"valid"`` or ``"test"``) of the class-folder dataset
+    ``name`` under the default :func:`stratified_split`, in index order: the order in which an
+    unshuffled loader over that part yields them (what lesson 09's exercise checks rebuild)."""
+    targets = ClassFolderDataset(ensure_dataset(name)).targets
+    parts = stratified_split(targets, seed=seed)
+    if part not in parts:
+        raise ValueError(f"part must be one of {sorted(parts)}, got {part!r}")
+    return torch.tensor([targets[i] for i in parts[part]])
+
+
 def _check_fractions(fractions: object) -> None:
     """Refuse anything but three finite, non-negative numbers that sum to 1."""
     values = list(fractions) if isinstance(fractions, Sequence | np.ndarray | torch.Tensor) else []
