@@ -347,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT_SECONDS,
                        help=f"wall-clock seconds per submission (default {DEFAULT_TIMEOUT_SECONDS})")
     grade.add_argument("--hidden", type=Path, default=None,
-                       help="folder of hidden checks, <NN>.py each defining HIDDEN_CHECKS")
+                       help="folder of hidden checks: <NN>.py files, each defining HIDDEN_CHECKS = [HiddenCheck(...)]")
     grade.add_argument("--jobs", type=whole_number_from(1), default=1, help="submissions graded at the same time")
     grade.add_argument("--out", type=Path, default=Path("runs/grades/report"),
                        help="report path without suffix: writes REPORT.csv and REPORT.json")
