@@ -309,6 +309,12 @@ def test_py_submissions_are_plain_code_without_magics(lesson_95, tmp_path):
                                                                   "from tools import check_exercise"]
 
 
+def test_a_submission_that_is_a_link_is_not_followed(tmp_path):
+    (tmp_path / "95_doubling.py").symlink_to("/etc/passwd")
+    with pytest.raises(ValueError, match="a link, not a file"):
+        read_submission(tmp_path / "95_doubling.py")
+
+
 def test_without_sandbox_the_data_boundary_still_holds(lesson_95, tmp_path):
     _write(tmp_path / "class" / "honest", "95_doubling.py", LESSON_95)
     _write(tmp_path / "class" / "patcher", "95_doubling.py", "# %%\n" + ATTACKS["patcher"])

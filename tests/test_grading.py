@@ -172,3 +172,13 @@ def test_corrupt_results_file_names_it_and_the_fix():
     results_path("04").write_text("{not json", encoding="utf-8")
     with pytest.raises(ValueError, match=r"04\.json is not valid JSON.*delete it and re-run"):
         check_exercise("04.1", _is_four, answer=lambda: 4)
+
+
+def test_a_small_file_cannot_unfold_into_a_huge_answer():
+    nested = [0.0]
+    for _ in range(6):
+        nested = [nested] * 100  # one list referenced 100 times per level: 10**12 items once unfolded
+    data = dump_answer({"value": nested})
+    assert len(data) < 10_000
+    with pytest.raises(ValueError, match="more than 1,000,000 items"):
+        load_answer(data)

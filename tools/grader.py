@@ -275,6 +275,8 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
 
     Raises ``ValueError`` with the reason for a file that is too large, not UTF-8 or not a notebook.
     """
+    if path.is_symlink():
+        raise ValueError("a link, not a file; hand in the notebook itself")
     data = path.read_bytes()
     if len(data) > MAX_SUBMISSION_BYTES:
         raise ValueError(f"larger than {MAX_SUBMISSION_BYTES // 2**20} MiB")

@@ -43,6 +43,7 @@ _EXERCISE_ID = re.compile(r"^(\d{2})\.(\d+)$")
 ANSWERS_DIR_VARIABLE = "COURSE_ANSWERS_DIR"
 MAX_ANSWER_BYTES = 64 * 1024 * 1024
 _MAX_DEPTH = 16
+MAX_ITEMS = 1_000_000
 _SCALARS = (bool, int, float, str, type(None))
 
 
@@ -122,24 +123,27 @@ def to_inert(value: object, _depth: int = 0) -> object:
     )
 
 
-def check_inert(value: object, _depth: int = 0) -> None:
-    """Raise ``TypeError`` unless ``value`` is built only from the exact types :func:`to_inert` makes."""
-    if _depth > _MAX_DEPTH:
-        raise TypeError(f"nested more than {_MAX_DEPTH} levels deep")
-    kind = type(value)
-    if kind is torch.Tensor:
-        if value.layout != torch.strided or value.device.type != "cpu":
-            raise TypeError("a tensor that is not a dense CPU tensor")
-    elif kind in (list, tuple):
-        for item in value:
-            check_inert(item, _depth + 1)
-    elif kind is dict:
-        for key, item in value.items():
-            if type(key) is not str:
+def check_inert(value: object) -> None:
+    """Raise ``TypeError`` unless ``value`` is built only from the exact types :func:`to_inert` makes,
+    at most :data:`MAX_ITEMS` items in all (a pickle can repeat one list a billion times in a few bytes)."""
+    pending, seen = [(value, 0)], 0
+    while pending:
+        item, depth = pending.pop()
+        seen += 1
+        if seen > MAX_ITEMS or depth > _MAX_DEPTH:
+            raise TypeError(f"more than {MAX_ITEMS:,} items or {_MAX_DEPTH} levels of nesting")
+        kind = type(item)
+        if kind is torch.Tensor:
+            if item.layout != torch.strided or item.device.type != "cpu":
+                raise TypeError("a tensor that is not a dense CPU tensor")
+        elif kind in (list, tuple):
+            pending += [(child, depth + 1) for child in item]
+        elif kind is dict:
+            if not all(type(key) is str for key in item):
                 raise TypeError("a dict key that is not a str")
-            check_inert(item, _depth + 1)
-    elif kind not in _SCALARS:
-        raise TypeError(f"a value of type {kind.__module__}.{kind.__qualname__}")
+            pending += [(child, depth + 1) for child in item.values()]
+        elif kind not in _SCALARS:
+            raise TypeError(f"a value of type {kind.__module__}.{kind.__qualname__}")
 
 
 def dump_answer(payload: dict) -> bytes:
