@@ -165,10 +165,12 @@ import atexit, os, pickle, threading
 class Payload:
     def __reduce__(self):
         return (os.system, ("touch <<pwned>>",))
-def forge():
-    for name in ("95.1.pt", "95.2.pt", "hidden-0.pt"):
-        with open(os.path.join(os.environ.get("COURSE_ANSWERS_DIR", "."), name), "wb") as handle:
-            pickle.dump({"value": Payload()}, handle)
+def forge():  # torch.save archives holding the payload, and a bare pickle
+    folder = os.environ.get("COURSE_ANSWERS_DIR", ".")
+    for name in ("95.1.pt", "95.2.pt"):
+        torch.save({"value": Payload()}, os.path.join(folder, name))
+    with open(os.path.join(folder, "hidden-0.pt"), "wb") as handle:
+        pickle.dump({"value": Payload()}, handle)
 atexit.register(forge)
 threading.Thread(target=lambda: [forge() or __import__("time").sleep(0.05) for _ in range(400)], daemon=True).start()
 """,
@@ -200,7 +202,7 @@ sys.meta_path.insert(0, Shadow())
 """,
     # Reach what must stay out of reach: the hidden checks, the project, another student.
     "snoop": """
-import pathlib
+import pathlib, torch
 targets = <<targets>>
 for target in targets["write"]:
     try:
@@ -208,8 +210,14 @@ for target in targets["write"]:
     except OSError:
         pass
 def double(x):
-    return len(pathlib.Path(targets["read"]).read_text())
-halves = [0.0, 0.0]
+    seen = []
+    for target in targets["read"]:
+        try:
+            seen.append(f"read {len(pathlib.Path(target).read_bytes())} bytes")
+        except OSError as error:
+            seen.append(type(error).__name__)
+    return ", ".join(seen)
+halves = torch.zeros(2)
 """,
     # Outlive the time limit: a detached grandchild that would rewrite files later, then hang.
     "escaper": UNSOLVED_DOUBLE + """
@@ -261,8 +269,10 @@ def test_attacks_score_zero_and_honest_submissions_score_what_they_deserve(lesso
     listener.settimeout(0.1)
     project_file = tools.notebooks.project_root() / "tools" / "grading.py"
     protected = [project_file, hidden / "95.py", classroom / "honest" / "95_doubling.py"]
+    project = tools.notebooks.project_root()
+    secrets = [hidden / "95.py", project / "lessons" / "02_autograd.py", project / ".git" / "HEAD", classroom / "honest"]
     fill = {"pwned": pwned, "marker": marker, "port": listener.getsockname()[1],
-            "targets": repr({"read": str(hidden / "95.py"), "write": [str(p) for p in protected]})}
+            "targets": repr({"read": [str(p) for p in secrets], "write": [str(p) for p in protected]})}
     for student, attack in ATTACKS.items():
         for name, value in fill.items():
             attack = attack.replace(f"<<{name}>>", str(value))
@@ -285,9 +295,11 @@ def test_attacks_score_zero_and_honest_submissions_score_what_they_deserve(lesso
     verdicts = {student: " | ".join(e["verdict"] for e in g["exercises"]) for student, g in details.items()}
     assert [e["exercise"] for e in details["honest"]["exercises"]] == ["95.1", "95.2", "95.1 hidden doubles_big_numbers"]
     assert "NotImplementedError" in verdicts["unsolved"]
-    assert "could not be read as plain data" in verdicts["liar"] and "could not be read as plain data" in verdicts["forger"]
+    assert "could not be read as plain data" in verdicts["liar"]
+    assert verdicts["forger"].count("could not be read as plain data") == 2 and "not a torch.save archive" in verdicts["forger"]
     assert not pwned.exists(), "a forged answer ran code in the grader"
-    assert "No such file or directory" in verdicts["snoop"]
+    assert verdicts["snoop"].count("FileNotFoundError, " * (len(secrets) - 1) + "FileNotFoundError") == 3
+    assert "bytes" not in verdicts["snoop"]
     assert {path: path.read_bytes() if path.exists() else None for path in protected} == before
     assert details["escaper"]["status"] == "timeout after 25 s" and details["escaper"]["seconds"] < 40
     assert subprocess.run(["pgrep", "-f", marker], capture_output=True).stdout == b"", "a process outlived the sandbox"
@@ -309,10 +321,24 @@ def test_py_submissions_are_plain_code_without_magics(lesson_95, tmp_path):
                                                                   "from tools import check_exercise"]
 
 
-def test_a_submission_that_is_a_link_is_not_followed(tmp_path):
+def test_links_and_pipes_are_not_read_as_submissions(tmp_path):
     (tmp_path / "95_doubling.py").symlink_to("/etc/passwd")
-    with pytest.raises(ValueError, match="a link, not a file"):
-        read_submission(tmp_path / "95_doubling.py")
+    os.mkfifo(tmp_path / "95_doubling.ipynb")
+    for name in ("95_doubling.py", "95_doubling.ipynb"):
+        with pytest.raises(ValueError, match="not a plain file"):
+            read_submission(tmp_path / name)
+
+
+def test_student_code_beside_a_check_call_is_kept(lesson_95):
+    plan = grading_plans([lesson_95], None)["95"]
+    student = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import torch\ndouble = lambda x: 2 * x"),
+        nbformat.v4.new_code_cell('halves = torch.tensor([0.5, 1.5])  # then check_exercise("95.2", ...)'),
+        nbformat.v4.new_code_cell(plan.checks[0].cell_source),
+    ])
+    sources = [cell.source for cell in prepared_notebook(student, plan).cells]
+    assert sources[:2] == [student.cells[0].source, student.cells[1].source]
+    assert sources[2:] == ["from tools import check_exercise\n" + check.cell_source for check in plan.checks]
 
 
 def test_without_sandbox_the_data_boundary_still_holds(lesson_95, tmp_path):

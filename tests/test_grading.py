@@ -5,6 +5,7 @@ The answer crosses as inert data; the check sees nothing but that data."""
 import io
 import json
 import pickle
+import zipfile
 
 import numpy as np
 import pytest
@@ -182,3 +183,31 @@ def test_a_small_file_cannot_unfold_into_a_huge_answer():
     assert len(data) < 10_000
     with pytest.raises(ValueError, match="more than 1,000,000 items"):
         load_answer(data)
+
+
+def test_compressed_archives_and_expanded_tensors_are_refused():
+    with zipfile.ZipFile(io.BytesIO(dump_answer({"value": torch.zeros(2**16)}))) as stored:
+        entries = [(info, stored.read(info)) for info in stored.infolist()]
+    squeezed = io.BytesIO()
+    with zipfile.ZipFile(squeezed, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for info, content in entries:
+            archive.writestr(info.filename, content)
+    assert len(squeezed.getvalue()) < 10_000
+    with pytest.raises(ValueError, match="compressed entries"):
+        load_answer(squeezed.getvalue())
+    expanded = dump_answer({"value": torch.ones(1).expand(2**40)})  # 2**40 elements claimed, 4 bytes stored
+    with pytest.raises(ValueError, match="not a contiguous dense CPU tensor"):
+        load_answer(expanded)
+    assert to_inert(torch.ones(1).expand(3)).is_contiguous()
+
+
+def _within(answer, *, tolerance=0.5):
+    assert abs(answer - 4) < tolerance, "x" * 2000
+
+
+def test_keyword_defaults_survive_isolation_and_long_reasons_are_cut(capsys):
+    check_exercise("07.1", _within, answer=lambda: 4.25)
+    check_exercise("07.2", _within, answer=lambda: 9)
+    passed, failed = capsys.readouterr().out.splitlines()
+    assert passed == "[ex 07.1] passed 1/1"
+    assert failed.startswith("[ex 07.2] failed 0/1: xxx") and failed.endswith(" ...") and len(failed) < 560

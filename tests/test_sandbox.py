@@ -15,7 +15,7 @@ from tools.sandbox import python_folders, sandbox_command, sandbox_problem
 pytestmark = pytest.mark.skipif(sandbox_problem() is not None, reason=f"no sandbox: {sandbox_problem()}")
 
 PROBE = """
-import json, os, socket
+import json, os, socket, subprocess
 seen = {"uid": os.getuid(), "pid": os.getpid(), "tmp": sorted(os.listdir("/tmp")),
         "runs": sorted(os.listdir(os.path.join(os.environ["PROJECT"], "runs"))),
         "outside": os.path.exists(os.environ["OUTSIDE"])}
@@ -27,6 +27,7 @@ for name, action in {"project": lambda: open(os.path.join(os.environ["PROJECT"],
         seen[name] = "allowed"
     except OSError as error:
         seen[name] = type(error).__name__
+seen["nested user namespace"] = subprocess.run(["unshare", "-U", "true"], capture_output=True).returncode == 0
 print(json.dumps(seen))
 """
 
@@ -48,4 +49,5 @@ def test_inside_sees_only_what_it_needs(tmp_path):
                     if Path("/tmp") in Path(root).parents}
     assert set(seen["tmp"]) == {"mine.txt", *mount_points} and seen["runs"] == [] and seen["outside"] is False
     assert (seen["project"], seen["private"], seen["network"]) == ("OSError", "allowed", "OSError")
+    assert seen["nested user namespace"] is False
     assert (tmp_path / "private" / "written").exists() and not (project_root() / "tools" / "x").exists()

@@ -16,11 +16,15 @@ Threat model: what holds.
   own interpreter (``check_exercise``, ``tools``, ``builtins``, ``torch`` or import hooks
   replaced; files written where the kernel expects answers), what reaches the grader is data,
   and data can only be right or wrong: objects that lie about comparisons (subclasses of
-  ``float`` or ``Tensor``, anything with its own class) do not survive the exact-type reading.
-- Inside the sandbox the submission sees the project and the Python environment read-only, a
-  private writable ``/tmp`` and nothing else of the machine: no home folders, no hidden checks,
-  no other submission, no earlier reports, no network (only its own loopback). It runs as an
-  unprivileged user without capabilities, in its own PID namespace: at the time limit the whole
+  ``float`` or ``Tensor``, anything with its own class) do not survive the exact-type reading,
+  and data that would unfold into far more than its file (compressed archive entries, expanded
+  tensors, a pickle repeating one list) is refused before any check sees it.
+- Inside the sandbox the submission sees the project's ``tools`` package, the datasets and the
+  Python environment read-only, a private writable ``/tmp`` and nothing else of the machine: not
+  the reference lessons (their solutions), no home folders, no hidden checks, no other
+  submission, no earlier reports, no network (only its own loopback). It runs as an
+  unprivileged user without capabilities, unable to make user namespaces of its own, in its own
+  PID namespace: at the time limit the whole
   sandbox is killed, and every process it started dies with it. Each process is limited in
   address space (``--memory``) and in the size of each file it writes (1 GiB).
 - Every submission gets its row: an unreadable file, a wrong encoding, a kernel that dies or
@@ -38,7 +42,7 @@ What it does not stop.
 - The sandbox shares the machine's kernel: a kernel exploit escapes it. Its limits are per
   process (address space, file size) and per wall clock; many processes together can still use
   a lot of memory, CPU or disk (the private ``/tmp`` is a folder on the host's disk) until the
-  time limit ends them. Files readable inside (the project, the Python
+  time limit ends them. Files readable inside (``tools``, the datasets, the Python
   environment) can be read and printed into the submission's own outputs.
 - Without bubblewrap, ``course grade`` refuses to run unless ``--no-sandbox-trust-submissions``
   is given; then submissions run as the instructor's user with the instructor's files and
@@ -47,6 +51,7 @@ What it does not stop.
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import json
@@ -275,11 +280,10 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
 
     Raises ``ValueError`` with the reason for a file that is too large, not UTF-8 or not a notebook.
     """
-    if path.is_symlink():
-        raise ValueError("a link, not a file; hand in the notebook itself")
-    data = path.read_bytes()
-    if len(data) > MAX_SUBMISSION_BYTES:
-        raise ValueError(f"larger than {MAX_SUBMISSION_BYTES // 2**20} MiB")
+    data = _read_plain_file(path, MAX_SUBMISSION_BYTES)
+    if data is None:
+        raise ValueError(f"not a plain file of at most {MAX_SUBMISSION_BYTES // 2**20} MiB "
+                         "(a link, a pipe or too large); hand in the notebook itself")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -292,18 +296,36 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
         raise ValueError(f"not a readable {path.suffix} notebook ({type(error).__name__})") from None
 
 
+def called_exercises(source: str) -> list[str]:
+    """The ids of the ``check_exercise("NN.k", ...)`` calls in ``source``'s code; comments, strings
+    and cells that are not plain Python (magics) have none."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [node.args[0].value for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "check_exercise"
+            and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)]
+
+
 def prepared_notebook(submission: nbformat.NotebookNode, plan: GradingPlan) -> nbformat.NotebookNode:
-    """The submission's cells, outputs cleared, with each check cell replaced by the reference's
-    (reference check cells it lacks go at the end) and, last, a cell saving the hidden answers."""
-    cells = [nbformat.v4.new_code_cell(c.source) if c.cell_type == "code" else c for c in submission.cells
-             if c.cell_type in ("code", "markdown")]
-    placed = set()
+    """The submission's cells, outputs cleared, each reference check cell placed where the
+    submission calls that check (replacing the student's cell only when it is the same cell, so no
+    student code is lost), those it never calls at the end, and last a cell saving the hidden answers."""
     by_exercise = {check.exercise: check.cell_source for check in plan.checks}
-    for index, cell in enumerate(cells):
-        match = CHECK_CALL.search(cell.source) if cell.cell_type == "code" else None
-        if match and match["id"] in by_exercise and by_exercise[match["id"]] not in placed:
-            cells[index] = nbformat.v4.new_code_cell(IMPORT_CHECK + by_exercise[match["id"]])
-            placed.add(by_exercise[match["id"]])
+    cells, placed = [], set()
+    for cell in submission.cells:
+        if cell.cell_type == "markdown":
+            cells.append(cell)
+        if cell.cell_type != "code":
+            continue
+        ids = [i for i in called_exercises(cell.source) if i in by_exercise and by_exercise[i] not in placed]
+        reference = by_exercise[ids[0]] if ids else None
+        if reference is None or cell.source.strip() != reference.strip():
+            cells.append(nbformat.v4.new_code_cell(cell.source))
+        if reference is not None:
+            cells.append(nbformat.v4.new_code_cell(IMPORT_CHECK + reference))
+            placed.add(reference)
     cells += [nbformat.v4.new_code_cell(IMPORT_CHECK + source) for source in dict.fromkeys(by_exercise.values())
               if source not in placed]
     if plan.hidden:
@@ -329,6 +351,12 @@ def sandbox_environment(private: str = "/tmp") -> dict[str, str]:
     }
 
 
+def sandbox_project_folders() -> list[Path]:
+    """What of the project a submission may see: the ``tools`` package and the datasets. Not the
+    reference lessons (their solutions), not the tests, not the git history."""
+    return [project_root() / "tools", data_dir()]
+
+
 def _run_contained(notebook_name: str, folder: Path, timeout: float, sandbox: bool, hide: Sequence[Path],
                    memory_limit_gib: float) -> str | None:
     """Execute ``work/<notebook_name>`` of ``folder`` (seen as ``/tmp`` inside the sandbox); return
@@ -336,7 +364,7 @@ def _run_contained(notebook_name: str, folder: Path, timeout: float, sandbox: bo
     private = "/tmp" if sandbox else str(folder)
     command = [sys.executable, str(WORKER), f"{private}/work/{notebook_name}", f"{private}/status.json"]
     if sandbox:
-        command = sandbox_command(command, folder, [project_root(), data_dir(), *python_folders()], hide,
+        command = sandbox_command(command, folder, [*sandbox_project_folders(), *python_folders()], hide,
                                   memory_limit_gib, workdir="/tmp/work")
     env = sandbox_environment(private)
     process = subprocess.Popen(command, cwd=folder / "work", env=env, stdin=subprocess.DEVNULL,
@@ -487,7 +515,8 @@ def grade_folder(
     submissions = find_submissions(root)
     plans = grading_plans(sorted({lesson for _, _, lesson in submissions}, key=lambda l: l.number), hidden_dir)
     prepare_datasets()
-    hidden = [Path(root), runs_dir(), *hide] + ([Path(hidden_dir)] if hidden_dir is not None else [])
+    hidden = [Path(root), runs_dir(), Path(tempfile.gettempdir()), *hide]
+    hidden += [Path(hidden_dir)] if hidden_dir is not None else []
 
     def grade_one(student: str, path: Path, lesson: Lesson) -> Grade:
         plan = plans[lesson.number]

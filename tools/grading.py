@@ -30,6 +30,7 @@ import os
 import re
 import types
 import warnings
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,7 @@ ANSWERS_DIR_VARIABLE = "COURSE_ANSWERS_DIR"
 MAX_ANSWER_BYTES = 64 * 1024 * 1024
 _MAX_DEPTH = 16
 MAX_ITEMS = 1_000_000
+MAX_REASON_CHARS = 500
 _SCALARS = (bool, int, float, str, type(None))
 
 
@@ -88,7 +90,9 @@ def validate_exercise(exercise: object, check: object, points: object) -> None:
 def isolated(check: Callable[[Any], None]) -> Callable[[Any], None]:
     """``check`` rebuilt with fresh globals (builtins only): it sees nothing but its argument."""
     fresh_globals = {"__builtins__": dict(vars(builtins)), "__name__": "course_check"}
-    return types.FunctionType(check.__code__, fresh_globals, check.__name__, check.__defaults__)
+    rebuilt = types.FunctionType(check.__code__, fresh_globals, check.__name__, check.__defaults__)
+    rebuilt.__kwdefaults__ = check.__kwdefaults__
+    return rebuilt
 
 
 def to_inert(value: object, _depth: int = 0) -> object:
@@ -100,7 +104,7 @@ def to_inert(value: object, _depth: int = 0) -> object:
     if isinstance(value, torch.Tensor):
         if value.layout != torch.strided:
             raise TypeError(f"the answer holds a {value.layout} tensor: convert it with .to_dense()")
-        return value.detach().cpu().clone().as_subclass(torch.Tensor)
+        return value.detach().cpu().contiguous().clone().as_subclass(torch.Tensor)
     if isinstance(value, (torch.dtype, torch.device)):
         return str(value)
     for kind in _SCALARS[:-1]:
@@ -134,8 +138,10 @@ def check_inert(value: object) -> None:
             raise TypeError(f"more than {MAX_ITEMS:,} items or {_MAX_DEPTH} levels of nesting")
         kind = type(item)
         if kind is torch.Tensor:
-            if item.layout != torch.strided or item.device.type != "cpu":
-                raise TypeError("a tensor that is not a dense CPU tensor")
+            # Contiguous: every element stored once, so the file's size bounds the work on it
+            # (an expanded tensor of a few bytes can claim 2**40 elements).
+            if item.layout != torch.strided or item.device.type != "cpu" or not item.is_contiguous():
+                raise TypeError("a tensor that is not a contiguous dense CPU tensor")
         elif kind in (list, tuple):
             pending += [(child, depth + 1) for child in item]
         elif kind is dict:
@@ -160,6 +166,7 @@ def load_answer(data: bytes) -> dict:
     """
     if len(data) > MAX_ANSWER_BYTES:
         raise ValueError(f"the answer file is larger than {MAX_ANSWER_BYTES // 2**20} MiB")
+    _check_uncompressed_archive(data)
     try:
         with warnings.catch_warnings():  # a foreign pickle protocol is a malformed file, not a warning
             warnings.simplefilter("ignore")
@@ -175,6 +182,18 @@ def load_answer(data: bytes) -> dict:
     if "error" in payload and type(payload["error"]) is not str:
         raise ValueError("the answer's error is not a string")
     return payload
+
+
+def _check_uncompressed_archive(data: bytes) -> None:
+    """Refuse anything but the zip archive ``torch.save`` writes, with stored (uncompressed)
+    entries: a compressed entry could unpack into far more memory than the file's size."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        raise ValueError("the answer file is not a torch.save archive") from None
+    if any(e.compress_type != zipfile.ZIP_STORED for e in entries) or sum(e.file_size for e in entries) > len(data):
+        raise ValueError("the answer file holds compressed entries; torch.save never writes those")
 
 
 def run_answer(answer: Callable[[], object]) -> dict:
@@ -194,7 +213,7 @@ def evaluate_check(exercise: str, check: Callable[[Any], None], payload: dict, p
     """
     validate_exercise(exercise, check, points)
     if "error" in payload:
-        reason = payload["error"][:500]
+        reason = payload["error"]
     else:
         try:
             returned = isolated(check)(payload["value"])
@@ -203,6 +222,7 @@ def evaluate_check(exercise: str, check: Callable[[Any], None], payload: dict, p
         else:
             reason = None if returned is None else _returned_reason(returned)
     passed = reason is None
+    reason = reason if passed or len(reason) <= MAX_REASON_CHARS else reason[:MAX_REASON_CHARS] + " ..."
     verdict = f"[ex {exercise}] passed {points}/{points}" if passed else f"[ex {exercise}] failed 0/{points}: {reason}"
     return {"exercise": exercise, "passed": passed, "points": points if passed else 0,
             "max_points": points, "verdict": verdict}

@@ -1,11 +1,13 @@
 """A bubblewrap sandbox for code the course did not write (students' submissions).
 
-:func:`sandbox_command` wraps a command so that it runs with the project and the Python
-installation read-only, one private writable folder mounted as ``/tmp``, no network (a network
-namespace of its own with only loopback), a PID namespace of its own (killing the sandbox kills
-every process started inside it), no capabilities, an unprivileged user id, and limits on each
-process's address space and on the size of each file it writes. Nothing else of the machine is
-mounted: not the home folders, not the instructor's hidden checks, not other students' files.
+:func:`sandbox_command` wraps a command so that it runs with the folders it is given (for the
+grader: the project's ``tools`` package and datasets) and the Python installation read-only,
+one private writable folder mounted as ``/tmp``, no network (a network namespace of its own
+with only loopback), a PID namespace of its own (killing the sandbox kills every process
+started inside it), no capabilities, no user namespaces of its own, an unprivileged user id,
+and limits on each process's address space and on the size of each file it writes. Nothing
+else of the machine is mounted: not the home folders, not the instructor's hidden checks, not
+other students' files.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def sandbox_command(
     """
     args = ["prlimit", f"--as={int(memory_limit_gib * 2**30)}", f"--fsize={MAX_FILE_BYTES}", "--core=0", "--",
             "bwrap", "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
-            "--cap-drop", "ALL", "--die-with-parent", "--new-session", "--hostname", "sandbox",
+            "--disable-userns", "--assert-userns-disabled", "--cap-drop", "ALL", "--die-with-parent", "--new-session", "--hostname", "sandbox",
             "--dev", "/dev", "--proc", "/proc"]
     for folder in SYSTEM_FOLDERS:
         path = Path(folder)
