@@ -110,14 +110,6 @@ class GradingSetupError(ValueError):
 
 
 @dataclass(frozen=True)
-class Exercise:
-    """An exercise of a lesson, as its check cell declares it."""
-
-    id: str
-    points: int
-
-
-@dataclass(frozen=True)
 class ReferenceCheck:
     """One exercise of a reference lesson: its trusted check and the cell that asks for its answer."""
 
@@ -149,11 +141,6 @@ def reference_checks(notebook: nbformat.NotebookNode, name: str = "lesson") -> l
                                     f"{[exercise for exercise, _, _ in collected]}")
         found += [ReferenceCheck(exercise, check, points, cell.source) for exercise, check, points in collected]
     return found
-
-
-def lesson_exercises(notebook: nbformat.NotebookNode) -> list[Exercise]:
-    """Every exercise of a lesson, in order."""
-    return [Exercise(check.exercise, check.points) for check in reference_checks(notebook)]
 
 
 def _stub(indent: str, exercise: str) -> str:
@@ -329,7 +316,7 @@ def prepared_notebook(submission: nbformat.NotebookNode, plan: GradingPlan) -> n
     cells += [nbformat.v4.new_code_cell(IMPORT_CHECK + source) for source in dict.fromkeys(by_exercise.values())
               if source not in placed]
     if plan.hidden:
-        expressions = {h.key: h.answer for h in plan.hidden}
+        expressions = [h.answer for h in plan.hidden]  # only these enter the kernel, not the checks' names
         cells.append(nbformat.v4.new_code_cell(
             f"import tools.grading\ntools.grading.save_hidden_answers({expressions!r}, globals())"))
     notebook = nbformat.v4.new_notebook(cells=cells)
@@ -412,14 +399,15 @@ def _kernel_status(folder: Path) -> str:
     return status if isinstance(status, str) and status in WORKER_STATUSES else "no result from the grading run"
 
 
-def score(plan: GradingPlan, folder: Path, status: str) -> list[dict]:
-    """One row per expected exercise, judged here by the trusted checks on the answers found."""
+def score(plan: GradingPlan, folder: Path | None, status: str) -> list[dict]:
+    """One row per expected exercise, judged here by the trusted checks on the answers found in
+    ``folder`` (``None``: the submission never ran, so every exercise is not reached)."""
     rows = []
     items = [(c.exercise, c.check, c.points, None) for c in plan.checks]
     items += [(h.key, h.check, h.points, index) for index, h in enumerate(plan.hidden)]
     for key, check, points, hidden_index in items:
-        path = folder / "answers" / answer_file_name(key, hidden_index)
-        data = _read_plain_file(path, MAX_ANSWER_BYTES)
+        path = folder / "answers" / answer_file_name(key, hidden_index) if folder else None
+        data = _read_plain_file(path, MAX_ANSWER_BYTES) if path else None
         if data is None:
             rows.append({"exercise": key, "passed": False, "points": 0, "max_points": points,
                          "verdict": f"[ex {key}] not reached ({status})"})
@@ -452,7 +440,7 @@ def grade_submission(
         notebook = prepared_notebook(read_submission(submission), plan)
     except (OSError, ValueError) as error:
         status = f"unreadable submission: {error}"
-        return Grade(student, lesson.name, status, 0.0, score(plan, Path("/nonexistent"), status))
+        return Grade(student, lesson.name, status, 0.0, score(plan, None, status))
     with tempfile.TemporaryDirectory(prefix="course-grade-") as folder_name:
         folder = Path(folder_name)
         for name in ("work", "answers", "runs"):
@@ -524,7 +512,7 @@ def grade_folder(
             return grade_submission(student, path, plan, timeout, sandbox, hidden, memory_limit_gib)
         except Exception as error:  # noqa: BLE001 - one broken submission must not cost the others their rows
             status = f"grader error: {type(error).__name__}: {error}"
-            return Grade(student, lesson.name, status, 0.0, score(plan, Path("/nonexistent"), status))
+            return Grade(student, lesson.name, status, 0.0, score(plan, None, status))
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(grade_one, *submission) for submission in submissions]

@@ -285,10 +285,11 @@ def check_exercise(exercise: str, check: Callable[[Any], None], answer: Callable
     _record(result)
 
 
-def save_hidden_answers(expressions: dict[str, str], namespace: dict) -> None:
-    """Evaluate the hidden checks' answer expressions in ``namespace`` and save each for the grader."""
+def save_hidden_answers(expressions: list[str], namespace: dict) -> None:
+    """Evaluate the hidden checks' answer expressions in ``namespace`` and save each, by its
+    position in the list, for the grader."""
     answers_dir = Path(os.environ[ANSWERS_DIR_VARIABLE])
-    for index, expression in enumerate(expressions.values()):
+    for index, expression in enumerate(expressions):
         payload = run_answer(lambda: eval(expression, namespace))  # noqa: S307 - the student's own kernel
         (answers_dir / answer_file_name(hidden_index=index)).write_bytes(dump_answer(payload))
 
