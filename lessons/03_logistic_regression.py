@@ -46,8 +46,8 @@ use_course_style()
 # | step | question it answers | in this lesson |
 # |---|---|---|
 # | 1. data | what goes in, what should come out? | two Gaussian clouds, labels 0 and 1 |
-# | 2. model | how is the output computed from the input? | `nn.Linear(2, 1)` followed by a sigmoid |
-# | 3. loss | how wrong is the output? | binary cross-entropy |
+# | 2. model | how is the output computed from the input? | `nn.Linear(2, 1)`: one score (logit) per point |
+# | 3. loss | how wrong is the output? | binary cross-entropy on the logits (`nn.BCEWithLogitsLoss`) |
 # | 4. optimizer | how are the weights changed to be less wrong? | SGD with momentum |
 # | 5. loop | repeat: forward, loss, backward, step | 200 full-batch iterations |
 #
@@ -140,15 +140,16 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# ## Step 2 · Model: a linear layer and a sigmoid
+# ## Step 2 · Model: a linear layer that returns logits
 #
 # A model is an `nn.Module`: create the layers in `__init__`, say how they are used in `forward`.
 # `nn.Linear(2, 1)` holds a weight of shape `(1, 2)` and a bias of shape `(1,)`, and computes
-# `x @ weight.T + bias`. We keep the logit step (`logits`) separate from the probability step
-# (`forward`) because we will need the raw logits for the fused loss below.
+# `x @ weight.T + bias`.
 #
-# The weights are initialised from the global random generator, on the CPU, before the model moves
-# to `DEVICE`, so we seed right before creating it.
+# Our `forward` stops at the **logit**; it does not apply the sigmoid. The sigmoid is applied
+# inside the loss (step 3 shows why that is the safe place for it), and by us, with
+# `torch.sigmoid(model(x))`, whenever we want to look at probabilities. This is how PyTorch
+# classifiers are normally written: the model returns logits.
 
 # %%
 class LogisticRegression(nn.Module):
@@ -156,20 +157,44 @@ class LogisticRegression(nn.Module):
         super().__init__()
         self.linear = nn.Linear(n_features, 1)
 
-    def logits(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear(x)
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.logits(x))
+        return self.linear(x)  # a logit per row; torch.sigmoid of it is P(class 1)
 
 
 set_seed(0)
-model = LogisticRegression().to(DEVICE)
+model = LogisticRegression()
 print(model)
 for name, param in model.named_parameters():
-    print(f"{name:14} shape {tuple(param.shape)}  values {param.detach().cpu()}")
-with torch.no_grad():  # on the CPU so the printed digits are the same on every device
-    print("probabilities for the first 3 points:", model.cpu()(x_train[:3].cpu()).squeeze(1))
+    print(f"{name:14} shape {tuple(param.shape)}  values {param.detach()}")
+
+# %% [markdown]
+# `nn.Linear` starts from small random weights. On data this easy a random start can already be
+# a decent classifier, which would hide what training does: with seed 0 the boundary above gets
+# most training points right before a single update.
+
+# %%
+with torch.no_grad():  # on the CPU, before the model moves, so the digits match on every device
+    random_start_accuracy = ((model(x_train_cpu) > 0).float() == y_train_cpu).float().mean().item()
+print(f"training accuracy of the random start: {random_start_accuracy:.2f}")
+
+# %% [markdown]
+# So, for this lesson only, we overwrite the starting weights by hand with a deliberately bad
+# boundary: `w = (1, −1)`, `b = 0`. Its boundary `x₁ − x₂ = 0` is the diagonal `x₂ = x₁`, which
+# cuts straight through the middle of both clouds, so it starts no better than a coin toss. The
+# writes happen under `torch.no_grad()`, because changing a parameter in place is not something
+# autograd should record. (In your own models leave the random initialisation alone; lesson 08
+# is about choosing it.)
+
+# %%
+with torch.no_grad():
+    model.linear.weight.copy_(torch.tensor([[1.0, -1.0]]))
+    model.linear.bias.zero_()
+    start_logits = model(x_train_cpu)
+start_accuracy = ((start_logits > 0).float() == y_train_cpu).float().mean().item()
+print("starting weight", model.linear.weight.detach(), " bias", model.linear.bias.detach())
+print("logits of the first 3 points:       ", start_logits[:3, 0])
+print("probabilities of the first 3 points:", torch.sigmoid(start_logits[:3, 0]))
+print(f"training accuracy of this start: {start_accuracy:.3f}")
 model.to(DEVICE);
 
 # %% [markdown]
@@ -213,9 +238,9 @@ print("all equal:", torch.allclose(by_hand, with_bce) and torch.allclose(by_hand
 #
 # - The hand formula returns `inf`.
 # - `nn.BCELoss` clamps each log at −100, so it returns a finite but **wrong** 100 instead of 200.
-# - `nn.BCEWithLogitsLoss` never forms `p`. It uses the algebraically equal
-#   `max(z, 0) − z·y + log(1 + e^{−|z|})`, whose exponential never overflows, and returns the
-#   exact answer.
+# - `nn.BCEWithLogitsLoss` never forms `p`. It computes the loss straight from `z`, in a form
+#   equal to `max(z, 0) − z·y + log(1 + e^{−|z|})`, whose exponential never overflows, and
+#   returns the exact answer.
 
 # %%
 big_logits = torch.tensor([-200.0, -20.0, 20.0, 200.0])
@@ -255,47 +280,60 @@ print("(sigmoid(z) - y)/4:", (torch.sigmoid(big_logits) - big_targets) / 4)
 
 # %% [markdown]
 # **Rule of thumb:** let the model return logits and train with `nn.BCEWithLogitsLoss`; apply
-# `torch.sigmoid` only when you want probabilities to look at. Our two clouds are easy and the
-# weights stay small, so the lesson's model (sigmoid inside, `nn.BCELoss`) trains fine either way;
-# we keep it because it shows the probability explicitly.
+# `torch.sigmoid` only when you want probabilities to look at (a plot, a prediction). That is
+# exactly what our `LogisticRegression` does, so its loss is the fused one:
 
 # %%
-loss_fn = nn.BCELoss()
+loss_fn = nn.BCEWithLogitsLoss()
 
 # %% [markdown]
 # ## Step 4 · Optimizer
 #
 # The optimizer owns a reference to the parameters and knows how to update them from their
 # `.grad`. Plain SGD moves each weight by `-lr * grad`; **momentum** keeps a decaying sum of past
-# gradients (`v = μ·v + grad`, an exponentially weighted average scaled by 1/(1−μ)), which speeds
-# it up along directions the gradient keeps pointing to. Lesson 11 looks
-# at optimizers in depth.
+# gradients (`v = μ·v + grad`, then the step is `-lr * v`), which speeds it up along directions
+# the gradient keeps pointing to. Lesson 11 looks at optimizers in depth.
+#
+# The settings live in `optimizer.param_groups`, a list of dicts (one per group of parameters
+# with its own settings; here there is one). We print the two this lesson chose rather than the
+# whole optimizer, whose printout lists every option and changes between PyTorch versions.
 
 # %%
 optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-print(optimizer)
+group = optimizer.param_groups[0]
+print(type(optimizer).__name__, "with", len(optimizer.param_groups), "parameter group")
+print("lr:", group["lr"], " momentum:", group["momentum"])
+print("it holds the model's own weight and bias:",
+      len(group["params"]) == 2 and all(p is q for p, q in zip(group["params"], model.parameters())))
 
 # %% [markdown]
 # ## Step 5 · The training loop
 #
 # Each iteration does the same four things, always in this order:
 #
-# 1. **forward**: `probs = model(x)`;
-# 2. **loss**: `loss = loss_fn(probs, y)`;
+# 1. **forward**: `logits = model(x)`;
+# 2. **loss**: `loss = loss_fn(logits, y)`;
 # 3. **backward**: `optimizer.zero_grad()` (gradients *accumulate* otherwise, see lesson 02),
 #    then `loss.backward()`;
 # 4. **step**: `optimizer.step()` updates the weights.
 #
 # With 200 points the whole training set fits in one batch, so one iteration sees all of it.
-# We record the loss and the training accuracy at every iteration for the curves, and keep
-# copies of the weights at a few iterations to watch the boundary move. The exact digits of a
-# long training run can differ in the last places between CPU and GPU, so this cell's printout
-# is not compared; the checked statements after it are.
+# A point counts as class 1 when its probability is above 0.5, which is the same as its logit
+# being above 0, so the accuracy needs no sigmoid. We record the loss and the training accuracy
+# at every iteration for the curves, and keep copies of the weights at a few iterations to watch
+# the boundary move. The exact digits of a long training run can differ in the last places
+# between CPU and GPU, so this cell's printout is not compared; the checked statements after it
+# are.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 N_ITERATIONS = 200
-SNAPSHOTS = (0, 5, 20, N_ITERATIONS)
+SNAPSHOTS = (0, 5, 20, N_ITERATIONS)  # weights *before* these updates; 200 = after the last one
+
+
+def current_weights() -> tuple[torch.Tensor, torch.Tensor]:
+    return model.linear.weight.detach().cpu().clone(), model.linear.bias.detach().cpu().clone()
+
 
 history = {"loss": [], "accuracy": []}
 weights_at = {}
@@ -303,37 +341,42 @@ weights_at = {}
 model.train()
 for iteration in tqdm(range(N_ITERATIONS), desc="training"):
     if iteration in SNAPSHOTS:
-        weights_at[iteration] = (model.linear.weight.detach().cpu().clone(), model.linear.bias.detach().cpu().clone())
+        weights_at[iteration] = current_weights()
 
-    probs = model(x_train)                   # 1. forward
-    loss = loss_fn(probs, y_train)           # 2. loss
+    logits = model(x_train)                  # 1. forward
+    loss = loss_fn(logits, y_train)          # 2. loss
     optimizer.zero_grad()                    # 3. backward (after clearing old gradients)
     loss.backward()
     optimizer.step()                         # 4. step
 
     with torch.no_grad():
-        accuracy = ((probs > 0.5).float() == y_train).float().mean()
+        accuracy = ((logits > 0).float() == y_train).float().mean()
     history["loss"].append(loss.item())
     history["accuracy"].append(accuracy.item())
 
-weights_at[N_ITERATIONS] = (model.linear.weight.detach().cpu().clone(), model.linear.bias.detach().cpu().clone())
+weights_at[N_ITERATIONS] = current_weights()
+with torch.no_grad():  # the accuracy of the final weights (history holds the one before each step)
+    train_accuracy = ((model(x_train) > 0).float() == y_train).float().mean().item()
 print(f"first loss {history['loss'][0]:.4f}, last loss {history['loss'][-1]:.4f}, "
-      f"last train accuracy {history['accuracy'][-1]:.3f}")
+      f"final train accuracy {train_accuracy:.3f}")
 
 # %%
+print("started no better than a coin toss (accuracy <= 0.55):", history["accuracy"][0] <= 0.55)
 print("loss went down by more than half:", history["loss"][-1] < 0.5 * history["loss"][0])
 print("final training loss below 0.1:", history["loss"][-1] < 0.1)
-print("final training accuracy >= 0.95:", history["accuracy"][-1] >= 0.95)
+print("final training accuracy >= 0.95:", train_accuracy >= 0.95)
 
 # %% [markdown]
 # Every training run deserves a look at its curves: the loss should fall fast, then flatten.
+# The accuracy starts near 0.5 (the hand-set diagonal) and climbs within a few dozen
+# iterations; the decision-boundary section below shows what happened to the line meanwhile.
 
 # %%
 fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.5))
 ax_loss.plot(history["loss"])
 ax_loss.set(title="Training loss (BCE)", xlabel="iteration", ylabel="loss")
 ax_acc.plot(history["accuracy"], color="tab:green")
-ax_acc.set(title="Training accuracy", xlabel="iteration", ylabel="accuracy", ylim=(0.5, 1.01))
+ax_acc.set(title="Training accuracy", xlabel="iteration", ylabel="accuracy", ylim=(0.4, 1.01))
 plt.show()
 
 # %% [markdown]
@@ -341,20 +384,22 @@ plt.show()
 #
 # For evaluation, switch to `model.eval()` and wrap the forward pass in `torch.no_grad()`: no graph
 # is built, which saves memory and time. (This model has no dropout or batch norm, so `eval()`
-# changes nothing here, but it is a habit worth having from day one.) A point is predicted as
-# class 1 when its probability is above 0.5.
+# changes nothing here, but it is a habit worth having from day one.) The model returns logits;
+# the sigmoid turns them into probabilities, and a point is predicted as class 1 when its
+# probability is above 0.5 (equivalently, when its logit is above 0).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 model.eval()
 with torch.no_grad():
-    test_probs = model(x_test)
-    test_loss = loss_fn(test_probs, y_test).item()
+    test_logits = model(x_test)
+    test_loss = loss_fn(test_logits, y_test).item()
+    test_probs = torch.sigmoid(test_logits)
     test_predictions = (test_probs > 0.5).float()
     n_correct = int((test_predictions == y_test).sum())
 test_accuracy = n_correct / len(y_test)
-train_accuracy = history["accuracy"][-1]
 print(f"test accuracy {test_accuracy:.3f} ({n_correct}/{len(y_test)}), test loss {test_loss:.4f}")
+print("first 3 test probabilities:", test_probs[:3, 0].cpu())
 
 # %% [markdown]
 # The lesson's target, stated so that it reads the same on every device:
@@ -394,12 +439,14 @@ print("slope within 0.3 of -1:", abs(slope + 1) < 0.3)
 print("boundary passes within 0.3 of the midpoint (1, 1):", abs(slope * midpoint[0] + intercept - midpoint[1]) < 0.3)
 with torch.no_grad():
     on_line = torch.tensor([[0.0, intercept], [2.0, 2 * slope + intercept]]).to(DEVICE)
-    print("logit on the line is 0:", torch.allclose(model.logits(on_line).cpu(), torch.zeros(2, 1), atol=1e-4))
+    print("logit on the line is 0:", torch.allclose(model(on_line).cpu(), torch.zeros(2, 1), atol=1e-4))
 
 # %% [markdown]
-# The picture: the shading is the model's probability of class 1, the solid line its decision
-# boundary, the dotted lines where the boundary was after 0, 5 and 20 iterations. Filled dots are
-# training points, crosses are test points.
+# The same formula applied to the weights we saved during training shows what the loop did.
+# It started on the diagonal through both clouds (accuracy about 0.5), turned past vertical
+# within the first few updates and then settled across the gap between the clouds. The arrow
+# is the weight vector `w`: always perpendicular to the line, pointing to the side the model
+# calls class 1. Each panel's title gives the training accuracy of those weights.
 
 # %%
 def boundary_x2(weight: torch.Tensor, bias: torch.Tensor, x1: torch.Tensor) -> torch.Tensor:
@@ -408,11 +455,45 @@ def boundary_x2(weight: torch.Tensor, bias: torch.Tensor, x1: torch.Tensor) -> t
     return -(a * x1 + bb) / c
 
 
-grid_1, grid_2 = torch.meshgrid(torch.linspace(-4, 6, 101), torch.linspace(-4, 6, 101), indexing="xy")
-with torch.no_grad():
-    grid_probs = model(torch.stack([grid_1.flatten(), grid_2.flatten()], dim=1).to(DEVICE)).cpu().reshape(grid_1.shape)
+def accuracy_of(weight: torch.Tensor, bias: torch.Tensor) -> float:
+    """Training accuracy of the boundary given by (weight, bias), computed on the CPU."""
+    return (((x_train_cpu @ weight.T + bias) > 0).float() == y_train_cpu).float().mean().item()
+
 
 x1_line = torch.linspace(-4, 6, 2)
+midpoint_t = (CENTER_0 + CENTER_1) / 2
+fig, axes = plt.subplots(1, len(SNAPSHOTS), figsize=(12, 3.4), sharey=True)
+for ax, it in zip(axes, SNAPSHOTS):
+    weight, bias = weights_at[it]
+    ax.scatter(*x_train_cpu[:100].T, s=8, c="tab:blue")
+    ax.scatter(*x_train_cpu[100:].T, s=8, c="tab:red")
+    ax.plot(x1_line, boundary_x2(weight, bias, x1_line), color="black", lw=2)
+    # the weight vector, drawn from the point of the line nearest to the midpoint (1, 1)
+    w = weight[0]
+    foot = midpoint_t - (w @ midpoint_t + bias[0]) / (w @ w) * w
+    tip = foot + 1.8 * w / w.norm()
+    ax.annotate("", xy=tuple(tip.tolist()), xytext=tuple(foot.tolist()),
+                arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5})
+    ax.text(*(tip + 0.3 * w / w.norm()).tolist(), "w", ha="center", va="center", fontweight="bold",
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.8})
+    stage = "start" if it == 0 else f"after {it} updates"
+    ax.set(title=f"{stage}\naccuracy {accuracy_of(weight, bias):.3f}", xlabel="$x_1$",
+           xlim=(-4, 6), ylim=(-4, 6), aspect="equal")
+axes[0].set_ylabel("$x_2$")
+fig.suptitle("The decision boundary during training (blue: class 0, red: class 1)")
+plt.show()
+
+# %% [markdown]
+# The final model in full: the shading is its probability of class 1, `torch.sigmoid(model(x))`
+# over a grid of points, and the black line its decision boundary, where that probability is
+# 0.5. Filled dots are training points, crosses are test points.
+
+# %%
+grid_1, grid_2 = torch.meshgrid(torch.linspace(-4, 6, 101), torch.linspace(-4, 6, 101), indexing="xy")
+grid_points = torch.stack([grid_1.flatten(), grid_2.flatten()], dim=1)
+with torch.no_grad():
+    grid_probs = torch.sigmoid(model(grid_points.to(DEVICE))).cpu().reshape(grid_1.shape)
+
 fig, ax = plt.subplots(figsize=(6, 5.5))
 shading = ax.contourf(grid_1, grid_2, grid_probs, levels=20, cmap="coolwarm", alpha=0.35)
 fig.colorbar(shading, ax=ax, label="P(class 1)")
@@ -420,10 +501,6 @@ ax.scatter(*x_train_cpu[:100].T, s=14, c="tab:blue", label="train, class 0")
 ax.scatter(*x_train_cpu[100:].T, s=14, c="tab:red", label="train, class 1")
 ax.scatter(*x_test_cpu[:100].T, s=18, c="tab:blue", marker="x", alpha=0.6, label="test, class 0")
 ax.scatter(*x_test_cpu[100:].T, s=18, c="tab:red", marker="x", alpha=0.6, label="test, class 1")
-for it in SNAPSHOTS[:-1]:
-    ax.plot(x1_line, boundary_x2(*weights_at[it], x1_line), ls=":", color="gray", lw=1)
-    ax.annotate(f"it {it}", (x1_line[0].item() + 0.2, boundary_x2(*weights_at[it], x1_line)[0].item()),
-                fontsize=8, color="gray", annotation_clip=True)
 ax.plot(x1_line, boundary_x2(*weights_at[N_ITERATIONS], x1_line), color="black", lw=2, label="final boundary")
 ax.set(title="Logistic regression: decision boundary from the weights", xlabel="$x_1$", ylabel="$x_2$",
        xlim=(-4, 6), ylim=(-4, 6))
@@ -673,43 +750,81 @@ def boundary_line_answer():
 check_exercise("03.2", check_boundary_line, points=1, answer=boundary_line_answer)
 
 # %% [markdown]
-# **03.3** Use the trained `model` to predict the class of the five points in `new_points`.
-# Store the result in `predicted_classes`: a CPU tensor of shape `(5,)` and dtype `torch.long`
-# holding 0 or 1 for each point.
+# **03.3** A classifier does not have to answer every time: when it is unsure, "I don't know" can
+# be the better answer (a doctor asks for a second test, a bank sends the form to a person).
+# Write `confident_classes(model, points, confidence)` that returns, for each row of `points`:
+#
+# - `1` when the model's probability of class 1 is **above** `confidence`,
+# - `0` when that probability is **below** `1 - confidence`,
+# - `-1` ("unsure") otherwise.
+#
+# `model` is a model like ours (remember what its output is), `points` an `(N, 2)` tensor on the
+# model's device, and `confidence` a float between 0.5 and 1. Return a CPU tensor of shape
+# `(N,)` and dtype `torch.long`. Any correct way is accepted: through probabilities, or by
+# turning `confidence` into a threshold on the logit.
 
 # %%
-new_points = torch.tensor([[3.0, 3.0], [-1.0, -1.0], [5.0, 0.0], [0.0, 0.0], [-2.0, 4.5]])
-
 ### BEGIN SOLUTION
-model.eval()
-with torch.no_grad():
-    predicted_classes = (model(new_points.to(DEVICE)) > 0.5).long().squeeze(1).cpu()
+def confident_classes(model: nn.Module, points: torch.Tensor, confidence: float) -> torch.Tensor:
+    model.eval()
+    with torch.no_grad():
+        probs = torch.sigmoid(model(points)).squeeze(1).cpu()
+    classes = torch.full(probs.shape, -1, dtype=torch.long)
+    classes[probs > confidence] = 1
+    classes[probs < 1 - confidence] = 0
+    return classes
 ### END SOLUTION
-print(predicted_classes)
 
 # %%
-def check_predicted_classes(answer):
+def check_confident_classes(answer):
+    import math
+
     import torch
 
-    predicted_classes = answer["predicted_classes"]
-    assert torch.is_tensor(predicted_classes), "predicted_classes should be a tensor"
-    assert predicted_classes.shape == (5,), f"shape should be (5,), got {tuple(predicted_classes.shape)}: squeeze the column"
-    assert predicted_classes.dtype == torch.long, f"dtype should be torch.long, got {predicted_classes.dtype}: use .long()"
-    assert answer["device"] == "cpu", "move the result to the CPU with .cpu()"
-    new_points = torch.tensor([[3.0, 3.0], [-1.0, -1.0], [5.0, 0.0], [0.0, 0.0], [-2.0, 4.5]])
-    logits = new_points @ answer["weight"].T + answer["bias"]  # the trained model's nn.Linear(2, 1)
-    expected = (logits > 0).long().squeeze(1)
-    assert torch.equal(predicted_classes, expected), f"expected {expected.tolist()}, got {predicted_classes.tolist()}"
-    assert predicted_classes[:2].tolist() == [1, 0], "the points at the two cloud centres should be classes 1 and 0"
+    probe_points = torch.tensor([[-4.0, 0.0], [-2.0, 1.0], [-1.0, -3.0], [-0.5, 2.0], [0.3, 0.0],
+                                 [0.8, 5.0], [1.5, -1.0], [2.5, 0.0], [6.0, 1.0]])
+    diagonal = torch.linspace(-1.0, 3.0, 17).unsqueeze(1).repeat(1, 2).double()
+    trained_logits = (diagonal @ answer["weight"].double().T + answer["bias"].double()).squeeze(1)
+    cases = [("probe model (logit = x1), confidence 0.9", probe_points[:, 0].tolist(), 0.9),
+             ("probe model (logit = x1), confidence 0.75", probe_points[:, 0].tolist(), 0.75),
+             ("trained model, points on the diagonal, confidence 0.95", trained_logits.tolist(), 0.95)]
+    for (name, logits, confidence), got, device in zip(cases, answer["results"], answer["devices"]):
+        assert torch.is_tensor(got), f"{name}: return a tensor, got {type(got).__name__}"
+        assert got.dtype == torch.long, f"{name}: dtype should be torch.long, got {got.dtype}"
+        assert tuple(got.shape) == (len(logits),), \
+            f"{name}: shape should be ({len(logits)},), one class per point; got {tuple(got.shape)}"
+        assert device == "cpu", f"{name}: return the result on the CPU (.cpu())"
+        threshold = math.log(confidence / (1 - confidence))  # P > c  <=>  logit > log(c / (1 - c))
+        for k, (z, g) in enumerate(zip(logits, got.tolist())):
+            if abs(abs(z) - threshold) < 1e-3:
+                continue  # too close to a threshold to judge: float rounding decides
+            want = 1 if z > threshold else 0 if z < -threshold else -1
+            hint = ""
+            if want == -1 and g != -1:
+                hint = (f": that is neither above {confidence} nor below {1 - confidence:.2g}, so unsure;"
+                        " is the model's output a probability, or a logit?")
+            elif g == -1:
+                hint = ": this point is confident enough for a class"
+            assert g == want, (f"{name}: point {k} has logit {z:.3f}, so P(class 1) = {1 / (1 + math.exp(-z)):.3f}; "
+                               f"the answer is {want}, got {g}{hint}")
 
 
-def predicted_classes_answer():
-    device = predicted_classes.device.type if torch.is_tensor(predicted_classes) else None
-    return {"predicted_classes": predicted_classes, "device": device,
+def confident_classes_answer():
+    probe = LogisticRegression().to(DEVICE)  # a probe model whose logit is simply x1
+    with torch.no_grad():
+        probe.linear.weight.copy_(torch.tensor([[1.0, 0.0]]))
+        probe.linear.bias.zero_()
+    probe_points = torch.tensor([[-4.0, 0.0], [-2.0, 1.0], [-1.0, -3.0], [-0.5, 2.0], [0.3, 0.0],
+                                 [0.8, 5.0], [1.5, -1.0], [2.5, 0.0], [6.0, 1.0]]).to(DEVICE)
+    diagonal = torch.linspace(-1.0, 3.0, 17).unsqueeze(1).repeat(1, 2).to(DEVICE)  # across the boundary
+    results = [confident_classes(probe, probe_points, 0.9), confident_classes(probe, probe_points, 0.75),
+               confident_classes(model, diagonal, 0.95)]
+    return {"results": results,
+            "devices": [r.device.type if torch.is_tensor(r) else None for r in results],
             "weight": model.linear.weight, "bias": model.linear.bias}
 
 
-check_exercise("03.3", check_predicted_classes, points=1, answer=predicted_classes_answer)
+check_exercise("03.3", check_confident_classes, points=2, answer=confident_classes_answer)
 
 # %% [markdown]
 # ## Summary
@@ -718,10 +833,12 @@ check_exercise("03.3", check_predicted_classes, points=1, answer=predicted_class
 #   `zero_grad`, `backward`, `step`.
 # - The sigmoid maps a logit to a probability; p > 0.5 exactly when the logit is > 0.
 # - BCE by hand, `nn.BCELoss` and `nn.BCEWithLogitsLoss` agree on ordinary numbers; for large
-#   logits only the fused `BCEWithLogitsLoss` stays exact and keeps a useful gradient. Return
-#   logits from models and use it.
+#   logits only the fused `BCEWithLogitsLoss` stays exact and keeps a useful gradient. So the
+#   model returns logits, trains with `BCEWithLogitsLoss`, and `torch.sigmoid` is applied only
+#   to look at probabilities.
 # - The decision boundary of logistic regression is the line `w₁x₁ + w₂x₂ + b = 0`, read straight
-#   off the weights; our model reached the ≥ 0.95 test-accuracy target on the two clouds.
+#   off the weights. Started on a deliberately wrong line, training rotated it across the gap
+#   and our model reached the ≥ 0.95 test-accuracy target on the two clouds.
 # - A linear model on `[x, x², x³]` is polynomial regression; gradient descent lands on the
 #   least-squares solution.
 # - Labels for BCE are float and the same shape as the output.

