@@ -93,32 +93,38 @@ print("after Resize(224): cat", cat.size, " coffee", coffee.size)
 # image's size (W×H) under it: a quick way to see what a transform did to the shape.
 
 # %%
-def show_grid(images, titles=None, ncols=4, cell=2.2, suptitle=None):
-    """Plot PIL images or [C, H, W] tensors (floats in 0..1 or uint8) in a grid of `ncols` columns."""
-    nrows = math.ceil(len(images) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(cell * ncols, cell * nrows), squeeze=False)
-    for index, ax in enumerate(axes.flat):
-        ax.set_xticks([])
-        ax.set_yticks([])
-        if index >= len(images):
-            ax.axis("off")
-            continue
-        image = images[index]
+def show_grid(images, titles=None, ncols=4, cell=2.2, suptitle=None, interpolation=None):
+    """Plot PIL images or [C, H, W] tensors (floats in 0..1 or uint8) in a grid of `ncols` columns.
+
+    Each column is `cell` inches wide; each row is as tall as its tallest picture needs, so wide
+    and square pictures both fit without their titles and size labels running into each other.
+    """
+    grid = []
+    for image in images:
         if isinstance(image, torch.Tensor):
             pixels = image.detach().cpu()
             pixels = pixels.float() / 255 if pixels.dtype == torch.uint8 else pixels.float().clamp(0, 1)
             pixels = pixels.permute(1, 2, 0).numpy()
         else:
             pixels = np.asarray(image, dtype=np.float32) / 255
-        if pixels.ndim == 3 and pixels.shape[2] == 1:
-            pixels = pixels[..., 0]
-        ax.imshow(pixels, cmap="gray", vmin=0, vmax=1)
+        grid.append(pixels[..., 0] if pixels.ndim == 3 and pixels.shape[2] == 1 else pixels)
+    nrows = math.ceil(len(grid) / ncols)
+    heights = [cell * max(p.shape[0] / p.shape[1] for p in grid[r * ncols:(r + 1) * ncols]) for r in range(nrows)]
+    fig, axes = plt.subplots(nrows, ncols, figsize=(cell * ncols, sum(heights) + 0.5 * nrows + 0.35 * bool(suptitle)),
+                             squeeze=False, gridspec_kw={"height_ratios": heights}, layout="constrained")
+    for index, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if index >= len(grid):
+            ax.axis("off")
+            continue
+        pixels = grid[index]
+        ax.imshow(pixels, cmap="gray", vmin=0, vmax=1, interpolation=interpolation)
         ax.set_xlabel(f"{pixels.shape[1]}×{pixels.shape[0]}", fontsize=8)
         if titles is not None:
             ax.set_title(titles[index], fontsize=9)
     if suptitle:
         fig.suptitle(suptitle)
-    fig.tight_layout()
     plt.show()
 
 
@@ -644,8 +650,17 @@ for snr in (0.99, 0.95, 0.9, 0.8):
 print(AddSaltPepperNoise(0.95, 0.5))
 print("input left untouched:", np.array_equal(np.asarray(cat), pixels))
 
+# %% [markdown]
+# Single black and white pixels vanish when a 336-pixel-wide photo is drawn a couple of inches
+# wide: the screen averages neighbouring pixels together. The bottom row therefore zooms into the
+# same 48 × 48 patch around the left eye of each picture and draws every pixel as a block
+# (`interpolation="nearest"`), so each dot of salt or pepper stays visible.
+
 # %%
-show_grid(noisy, noisy_titles, suptitle="AddSaltPepperNoise at four signal-to-noise ratios");
+eye_box = (100, 70, 148, 118)  # (left, top, right, bottom) in the 336 x 224 picture
+zooms = [image.crop(eye_box) for image in noisy]
+show_grid(noisy + zooms, noisy_titles + [f"{title}, zoomed in" for title in noisy_titles],
+          interpolation="nearest", suptitle="AddSaltPepperNoise at four signal-to-noise ratios");
 
 # %% [markdown]
 # ## Training versus validation pipelines
@@ -694,8 +709,8 @@ show_grid([transform_invert(v, train_transform) for v in train_views] + [transfo
 # The transform runs in `__getitem__`, every time an item is read. Over many epochs the model
 # therefore sees the same face in many variations, without a single extra file on disk. Here the
 # course's small real face crops (25 × 25, greyscale) get a train and a valid pipeline; reading
-# item 0 twice gives two different train tensors but the same valid tensor. A batch is moved to
-# `DEVICE` as usual.
+# the first face twice gives two different train tensors but the same valid tensor. A batch is
+# moved to `DEVICE` as usual.
 
 # %%
 faces_root = ensure_dataset("faces")

@@ -53,8 +53,9 @@ use_course_style()
 #    attributes. It must start with `super().__init__()`, which creates the module's internal
 #    bookkeeping.
 # 2. `forward(x)` **wires** them: it says how the input flows through the layers to the output.
-#    You never call `forward` directly; you call the model, `model(x)`, which runs any hooks and
-#    then `forward`.
+#    You never call `forward` directly; you call the model, `model(x)`. Its `__call__` runs the
+#    *forward pre-hooks* (if any are registered), then `forward`, then the *forward hooks*, so
+#    `model.forward(x)` would silently skip the hooks.
 #
 # The toolbox around it lives in `torch.nn`: `nn.Parameter` (a learnable tensor), `nn.Module`
 # (the base class of every layer and model), `nn.functional` (the same operations as plain
@@ -120,21 +121,33 @@ print("_modules now:", list(tiny._modules))
 print("parameters:", sum(p.numel() for p in tiny.parameters()), "= 3 + (3·2 + 2) + (2·1 + 1)")
 
 # %% [markdown]
-# The remaining dictionaries hold **hooks**: functions the module calls before or after
-# `forward` (and during backward, saving and loading). `register_forward_hook` adds one to
-# `_forward_hooks` and returns a handle; `handle.remove()` takes it out again. Lesson 14 uses
-# hooks to look inside a network; below we use one to write a model summary.
+# The remaining dictionaries hold **hooks**: functions the module calls around `forward` (and
+# during backward, saving and loading). `register_forward_pre_hook` adds one to
+# `_forward_pre_hooks`: it runs *before* `forward` and sees the inputs.
+# `register_forward_hook` adds one to `_forward_hooks`: it runs *after* `forward` and sees the
+# inputs and the output. Each call returns a handle; `handle.remove()` takes the hook out again.
+# Lesson 14 uses hooks to look inside a network; below we use them to write a model summary.
+#
+# To see the order, we put both kinds on `tiny` and on its sub-module `tiny.linear`. The
+# sub-module is called from inside `tiny.forward`, so its two hooks fire between the outer ones:
 
 # %%
+def announce_input(module, inputs):
+    print(f"forward pre-hook of {type(module).__name__:<6}: input  {tuple(inputs[0].shape)}")
+
+
 def report_shape(module, inputs, output):
-    print(f"hook: {type(module).__name__} produced {tuple(output.shape)}")
+    print(f"forward hook of     {type(module).__name__:<6}: output {tuple(output.shape)}")
 
 
-handle = tiny.register_forward_hook(report_shape)
-print("forward hooks registered:", len(tiny._forward_hooks))
+handles = [tiny.register_forward_pre_hook(announce_input), tiny.register_forward_hook(report_shape),
+           tiny.linear.register_forward_pre_hook(announce_input), tiny.linear.register_forward_hook(report_shape)]
+print("hooks on tiny: pre", len(tiny._forward_pre_hooks), "| post", len(tiny._forward_hooks))
 _ = tiny(torch.ones(4, 3))
-handle.remove()
-print("after remove():", len(tiny._forward_hooks))
+for handle in handles:
+    handle.remove()
+print("after remove(): pre", len(tiny._forward_pre_hooks), "| post", len(tiny._forward_hooks))
+_ = tiny(torch.ones(4, 3))  # silent now
 
 # %% [markdown]
 # The full set of dictionaries differs a little between PyTorch versions (newer versions added
@@ -355,7 +368,8 @@ print("identical outputs after copying:", torch.allclose(lenet2(images), lenet(i
 #
 # `features.0` says little in an error message or a log. Passing an `OrderedDict` of
 # `name → layer` gives each layer a name, reachable as an attribute, while still running in
-# order (a plain `dict` keeps its order too, but `OrderedDict` makes the intent explicit).
+# order. It must really be an `OrderedDict`: a plain `dict` is refused, as the cell after the
+# example shows.
 
 # %%
 named_features = nn.Sequential(OrderedDict([
@@ -369,6 +383,21 @@ named_features = nn.Sequential(OrderedDict([
 print(named_features)
 print("by name:", named_features.conv2, "| by position:", named_features[3] is named_features.conv2)
 print("output:", tuple(named_features.to(DEVICE)(images).shape))
+
+# %% [markdown]
+# A plain `dict` keeps its order too (since Python 3.7), so why not use one? Because
+# `nn.Sequential(*args)` looks for names only when its single argument is an `OrderedDict`.
+# Anything else is taken as a list of *layers*: the dict itself becomes layer `"0"`, and a dict
+# is not a module.
+
+# %% tags=["raises-exception"]
+nn.Sequential({"conv1": nn.Conv2d(3, 6, kernel_size=5), "relu1": nn.ReLU()})
+
+# %% [markdown]
+# Read the traceback from the bottom up: `TypeError: dict is not a Module subclass` is raised in
+# `add_module`, which `Sequential.__init__` called as `self.add_module(str(idx), module)` with
+# `idx = 0` and `module` = your dict. The fix is to wrap the pairs: `nn.Sequential(OrderedDict([...]))`
+# (or to start from an empty `nn.Sequential()` and call `add_module(name, layer)` once per layer).
 
 # %% [markdown]
 # ## `nn.ModuleList`: many layers, your own loop
@@ -456,8 +485,8 @@ print("parameters:", count_parameters(block), "= (10·10·3·3 + 10) + 1")
 # augmentation and, for its time, a big network: 5 convolutions, 3 max pools and 3 linear
 # layers. torchvision's version is the slightly simplified "one weird trick" variant: 64 filters
 # in the first layer instead of the paper's 96, no Local Response Normalization, and an
-# `AdaptiveAvgPool2d((6, 6))` that makes the classifier work for any input larger than about
-# 63×63. It is built from two `Sequential` blocks, exactly like `LeNet2`.
+# `AdaptiveAvgPool2d((6, 6))` that makes the classifier work for any input of at least 63×63
+# (smaller ones shrink to nothing in the convolutions and pools). It is built from two `Sequential` blocks, exactly like `LeNet2`.
 #
 # `weights=None` builds it with random weights and downloads nothing.
 
@@ -689,72 +718,117 @@ def stem_answer():
 check_exercise("06.2", check_stem, points=1, answer=stem_answer)
 
 # %% [markdown]
-# **06.3** Write a module `ActivationBlock(features)` that applies `nn.Linear(features, features)`
-# (as `self.linear`) followed by an activation chosen **by name at call time**:
-# `block(x, "relu")`, `block(x, "prelu")` or `block(x, "tanh")`. Keep the activations in an
-# `nn.ModuleDict` called `self.activations` with exactly those three keys, so that PReLU's
-# learnable slope is registered.
+# **06.3** `LeakyNet` below was written in a hurry. It is meant to standardise its input with
+# fixed statistics `mean` and `std` (saved and moved with the model, never changed by an
+# optimizer), run it through `depth` linear layers with ReLU, and finish with one of two heads
+# chosen by name at call time (`"classify"`: 3 outputs, `"regress"`: 1 output), divided by a
+# learned `temperature` that starts at 1. It runs and returns the right shapes, but look at what
+# the module knows about:
+
+# %%
+class LeakyNet(nn.Module):
+    def __init__(self, mean, std, width=4, depth=2):
+        super().__init__()
+        self.mean = mean                      # fixed input statistics: saved and moved, never learned
+        self.std = std
+        self.body = [nn.Linear(width, width) for _ in range(depth)]
+        self.heads = {"classify": nn.Linear(width, 3), "regress": nn.Linear(width, 1)}
+        self.temperature = torch.ones(())     # meant to be learned
+
+    def forward(self, x, head):
+        x = (x - self.mean) / self.std
+        for layer in self.body:
+            x = torch.relu(layer(x))
+        return self.heads[head](x) / self.temperature
+
+
+leaky = LeakyNet(torch.zeros(4), torch.ones(4))
+print("output shapes:", tuple(leaky(torch.ones(5, 4), "classify").shape), tuple(leaky(torch.ones(5, 4), "regress").shape))
+print("parameters:", count_parameters(leaky), "| state_dict keys:", list(leaky.state_dict()))
+
+# %% [markdown]
+# Write `FixedNet`: the same constructor arguments, the same attribute names (`mean`, `std`,
+# `body`, `heads`, `temperature`) and the same computation, but with every attribute stored so
+# that the module registers it as what it is (learned or not, saved, moved by `.to()`). Decide
+# for each attribute which of this lesson's tools fits. The check builds
+# `FixedNet(mean, std, depth=3)` and looks at its `named_parameters()`, `named_buffers()`,
+# `state_dict()` and outputs.
 
 # %%
 ### BEGIN SOLUTION
-class ActivationBlock(nn.Module):
-    def __init__(self, features):
+class FixedNet(nn.Module):
+    def __init__(self, mean, std, width=4, depth=2):
         super().__init__()
-        self.linear = nn.Linear(features, features)
-        self.activations = nn.ModuleDict({"relu": nn.ReLU(), "prelu": nn.PReLU(), "tanh": nn.Tanh()})
+        self.register_buffer("mean", mean)
+        self.register_buffer("std", std)
+        self.body = nn.ModuleList([nn.Linear(width, width) for _ in range(depth)])
+        self.heads = nn.ModuleDict({"classify": nn.Linear(width, 3), "regress": nn.Linear(width, 1)})
+        self.temperature = nn.Parameter(torch.ones(()))
 
-    def forward(self, x, activation="relu"):
-        return self.activations[activation](self.linear(x))
+    def forward(self, x, head):
+        x = (x - self.mean) / self.std
+        for layer in self.body:
+            x = torch.relu(layer(x))
+        return self.heads[head](x) / self.temperature
 ### END SOLUTION
 
 # %%
-def check_activation_block(answer):
+def check_fixed_net(answer):
     import torch
     import torch.nn.functional as F
 
-    assert "torch.nn.modules.container.ModuleDict" in answer["activations classes"], \
-        "self.activations should be an nn.ModuleDict"
-    keys = sorted(answer["keys"])
-    assert keys == ["prelu", "relu", "tanh"], f"keys are {keys}, expected relu, prelu, tanh"
-    assert answer["parameters"] == 4 * 4 + 4 + 1, \
-        f"{answer['parameters']} parameters; expected 20 (linear) + 1 (PReLU's slope)"
-    linear, slope = answer["linear"], answer["prelu slope"]
-    assert linear is not None, "self.linear should be an nn.Linear(features, features)"
-    assert slope is not None, "self.activations['prelu'] should be an nn.PReLU"
-    x = torch.randn(5, 4, generator=torch.Generator().manual_seed(0))  # the input activation_block_answer uses
-    z = F.linear(x, linear["weight"], linear["bias"])
-    expected = {"relu": F.relu(z), "tanh": torch.tanh(z), "prelu": F.prelu(z, slope)}
+    layers = [f"body.{i}" for i in range(3)] + ["heads.classify", "heads.regress"]
+    learned = {"temperature"} | {f"{layer}.{kind}" for layer in layers for kind in ("weight", "bias")}
+    parameters, buffers = set(answer["parameters"]), set(answer["buffers"])
+    assert not {"mean", "std"} & parameters, \
+        ("mean and std are registered as parameters, so parameters() hands them to the optimizer as learnable; "
+         "fixed statistics that must still be saved and moved belong elsewhere")
+    assert {"mean", "std"} <= buffers, \
+        f"buffers are {sorted(buffers)}: mean and std must be saved and moved with the model, but not learned"
+    for prefix, container in [("body.", "list"), ("heads.", "dict")]:
+        assert any(name.startswith(prefix) for name in parameters), \
+            f"no parameter starts with {prefix!r}: the layers in a plain Python {container} are invisible to the module"
+    assert "temperature" in parameters, "temperature is not a parameter, so no optimizer would ever change it"
+    assert parameters == learned, f"parameters are {sorted(parameters)}, expected {sorted(learned)}"
+    assert buffers == {"mean", "std"}, f"buffers are {sorted(buffers)}, expected only mean and std"
+    assert answer["temperature at start"] == 1.0, f"temperature should start at 1, not {answer['temperature at start']}"
+    state = answer["state"]
+    assert set(state) == learned | {"mean", "std"}, f"state_dict keys are {sorted(state)}"
+    assert torch.equal(state["mean"], torch.tensor([0.5, -1.0, 2.0, 0.0])) and \
+        torch.equal(state["std"], torch.tensor([2.0, 0.5, 1.0, 4.0])), "mean and std must hold the values passed in"
+    x = torch.randn(5, 4, generator=torch.Generator().manual_seed(0))  # the input fixed_net_answer uses
+    h = (x - state["mean"]) / state["std"]
+    for i in range(3):
+        h = F.relu(F.linear(h, state[f"body.{i}.weight"], state[f"body.{i}.bias"]))
     outputs = answer["outputs"]
-    assert isinstance(outputs, dict), f"block(x, name) failed: {outputs}"
-    for name, want in expected.items():
-        got = outputs[name]
-        assert isinstance(got, torch.Tensor) and got.shape == want.shape and torch.allclose(got, want), \
-            f"block(x, {name!r}) is not {name} applied after self.linear"
+    assert isinstance(outputs, dict), f"calling the model failed: {outputs}"
+    for head in ("classify", "regress"):
+        want = F.linear(h, state[f"heads.{head}.weight"], state[f"heads.{head}.bias"]) / state["temperature"]
+        got = outputs[head]
+        assert isinstance(got, torch.Tensor) and got.shape == want.shape and torch.allclose(got, want, atol=1e-5), \
+            f"net(x, {head!r}) does not compute standardise -> body with ReLU -> head / temperature"
 
 
-def activation_block_answer():
-    set_seed(3)
-    act_block = ActivationBlock(4)
-    activations = getattr(act_block, "activations", None)
-    linear = getattr(act_block, "linear", None)
-    is_dict = isinstance(activations, nn.ModuleDict)
-    prelu = activations["prelu"] if is_dict and "prelu" in activations else None
-    facts = {
-        "activations classes": [f"{c.__module__}.{c.__qualname__}" for c in type(activations).__mro__],
-        "keys": list(activations.keys()) if is_dict else [],
-        "parameters": count_parameters(act_block),
-        "linear": {"weight": linear.weight, "bias": linear.bias} if isinstance(linear, nn.Linear) else None,
-        "prelu slope": prelu.weight if isinstance(prelu, nn.PReLU) else None,
-    }
+def fixed_net_answer():
+    set_seed(6)
+    net = FixedNet(torch.tensor([0.5, -1.0, 2.0, 0.0]), torch.tensor([2.0, 0.5, 1.0, 4.0]), depth=3)
+    facts = {"parameters": [name for name, _ in net.named_parameters()],
+             "buffers": [name for name, _ in net.named_buffers()]}
+    temperature = getattr(net, "temperature", None)
+    facts["temperature at start"] = float(temperature.detach()) if torch.is_tensor(temperature) and temperature.numel() == 1 else None
+    if isinstance(temperature, nn.Parameter):
+        with torch.no_grad():
+            temperature.fill_(2.0)                  # so that the division shows in the outputs
+    facts["state"] = {name: value.detach().cpu().clone() for name, value in net.state_dict().items()}
     x = torch.randn(5, 4, generator=torch.Generator().manual_seed(0))
     try:
-        facts["outputs"] = {name: act_block(x, name) for name in ("relu", "tanh", "prelu")}
+        facts["outputs"] = {head: net(x, head) for head in ("classify", "regress")}
     except Exception as error:  # reported by the check, after the structure checks above
         facts["outputs"] = f"{type(error).__name__}: {error}"
     return facts
 
 
-check_exercise("06.3", check_activation_block, points=2, answer=activation_block_answer)
+check_exercise("06.3", check_fixed_net, points=2, answer=fixed_net_answer)
 
 # %% [markdown]
 # ## Summary

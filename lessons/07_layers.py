@@ -171,19 +171,30 @@ gradient = torch.sqrt(features[:, 0] ** 2 + features[:, 1] ** 2).unsqueeze(1)
 print("feature maps:", tuple(features.shape))
 panels = [camera[0], features[0, 0:1], features[0, 1:2], gradient[0], features[0, 2:3], features[0, 3:4]]
 show_images(panels, ["camera (input)", "sobel_x", "sobel_y", "|gradient|", "box blur", "Laplacian"],
-            ncols=6, size=2.0);
+            ncols=3, size=3.2);
 
 # %% [markdown]
 # A freshly initialised layer has random kernels. Applied to the cat they already produce
 # recognisable, differently filtered versions of it; training would then shape the kernels into
 # detectors that are useful for the task. `Conv2d(3, 6, 5)` from above gives six maps, each
-# 4 pixels smaller per side pair than the input (no padding).
+# 4 pixels shorter and 4 pixels narrower than the input (a 5×5 kernel without padding fits
+# `n − 4` times along a side of `n`). The input is on the left, the six maps on the right, each
+# scaled to its own range.
 
 # %%
 random_maps = conv(cat)
 print("cat", tuple(cat.shape), "-> six feature maps", tuple(random_maps.shape))
-show_images([cat[0]] + [random_maps[0, k:k + 1] for k in range(6)],
-            ["cat (input)"] + [f"random kernel {k}" for k in range(6)], ncols=7, size=1.9);
+fig, axes = plt.subplot_mosaic([["cat", "0", "1", "2"], ["cat", "3", "4", "5"]], figsize=(12, 4.2),
+                               width_ratios=[1.6, 1, 1, 1], layout="constrained")
+axes["cat"].imshow(cat[0].permute(1, 2, 0).cpu().numpy())
+axes["cat"].set_title(f"cat (input), {cat.shape[2]}×{cat.shape[3]}")
+for k in range(6):
+    axes[str(k)].imshow(random_maps[0, k].detach().cpu().numpy(), cmap="gray")
+    axes[str(k)].set_title(f"random kernel {k}: {random_maps.shape[2]}×{random_maps.shape[3]}", fontsize=9)
+for axis in axes.values():
+    axis.axis("off")
+fig.suptitle("One Conv2d(3, 6, 5) with random weights: six differently filtered cats")
+plt.show()
 
 # %% [markdown]
 # ## The output-size formula
@@ -300,9 +311,10 @@ print("groups=2 == two separate convs, concatenated:",
 #
 # $$ n_\text{out} = (n - 1)\,s - 2p + d\,(k - 1) + \text{output\_padding} + 1 . $$
 #
-# `output_padding` (smaller than `s`) adds rows/columns at one side, to pick among the several
-# input sizes that a strided convolution maps to the same output size. Note that the weight of a
-# transposed convolution is stored as `[in, out, kh, kw]`: in and out swapped.
+# `output_padding` (smaller than the stride or the dilation) adds rows/columns at one side. It
+# exists because a strided convolution maps several input sizes to the same output size (7 and 8
+# both become 4 with `k=3, s=2, p=1`); going back up, it says which of them to produce. Note that
+# the weight of a transposed convolution is stored as `[in, out, kh, kw]`: in and out swapped.
 
 # %%
 def conv_transpose_output_size(n, k, s=1, p=0, d=1, output_padding=0):
@@ -357,9 +369,10 @@ fig, axes = plt.subplots(1, 2, figsize=(9, 4), layout="constrained")
 for axis, (k, s, p) in zip(axes, [(3, 2, 0), (4, 2, 1)]):
     image = all_ones_transpose(k, s, p)(big_flat)[0, 0].detach().cpu()
     shown = axis.imshow(image, cmap="magma", vmin=0, vmax=4)
-    axis.set(title=f"kernel {k}, stride {s}, padding {p}", xlabel="column", ylabel="row")
+    axis.set(title=f"kernel {k}, stride {s}, padding {p}", xlabel="column", ylabel="row",
+             xticks=range(0, image.shape[1], 4), yticks=range(0, image.shape[0], 4))
     axis.grid(False)
-fig.colorbar(shown, ax=axes, shrink=0.8, label="number of overlapping stamps")
+fig.colorbar(shown, ax=axes, shrink=0.8, ticks=range(5), label="number of overlapping stamps")
 fig.suptitle("Transposed convolution of a constant image")
 plt.show()
 
@@ -388,27 +401,41 @@ print(nn.MaxPool2d(3, stride=1)(grid_4x4)[0, 0].cpu())
 
 # %% [markdown]
 # Pooling uses the same size formula as a convolution (with `s = k` by default). With
-# `ceil_mode=True` it rounds up instead of down, so a last, partial window is kept. We check
-# both against real pooling layers on the cat.
+# `ceil_mode=True` it rounds up instead of down, so a last, partial window at the right or bottom
+# edge is kept, with one exception: a window that would *start* in the right-hand padding (it
+# would see no real pixel) is dropped again. `pool_output_size` writes both rules down, and we
+# check it against real pooling layers on the cat. The row `(3, 3, 1, ceil_mode=True)` is the
+# exception at work: rounding up gives 44 rows, but the 44th window would start at row
+# 43·3 = 129 of the padded picture, in the padding (rows 1 to 128 are the image), so PyTorch keeps 43.
 
 # %%
+def pool_output_size(n, k, s=None, p=0, ceil_mode=False):
+    """Output length of MaxPool2d / AvgPool2d along one dimension (stride defaults to the kernel size)."""
+    s = k if s is None else s
+    if not ceil_mode:
+        return conv_output_size(n, k, s, p)
+    out = math.ceil((n + 2 * p - k) / s) + 1
+    if (out - 1) * s >= n + p:   # the last window would start in the right-hand padding
+        out -= 1
+    return out
+
+
 print("layer                               | formula H×W | actual H×W | match")
-for k, s, p, ceil in [(2, 2, 0, False), (3, 2, 1, False), (3, 3, 0, False), (3, 3, 0, True), (5, 2, 2, True)]:
+for k, s, p, ceil in [(2, 2, 0, False), (3, 2, 1, False), (3, 3, 0, False), (3, 3, 0, True), (5, 2, 2, True),
+                      (3, 3, 1, True)]:
     for name, layer in [("MaxPool2d", nn.MaxPool2d(k, s, p, ceil_mode=ceil)),
                         ("AvgPool2d", nn.AvgPool2d(k, s, p, ceil_mode=ceil))]:
         actual = tuple(layer(cat).shape[2:])
-        if ceil:
-            predicted = tuple(math.ceil((n + 2 * p - k) / s) + 1 for n in (height, width))
-        else:
-            predicted = (conv_output_size(height, k, s, p), conv_output_size(width, k, s, p))
+        predicted = (pool_output_size(height, k, s, p, ceil), pool_output_size(width, k, s, p, ceil))
         shape_checks.append(actual == predicted)
         label = f"{name}({k}, {s}, {p}, ceil_mode={ceil})"
         print(f"{label:35s} | {predicted[0]:4d}×{predicted[1]:<5d}  | {actual[0]:4d}×{actual[1]:<5d} | {actual == predicted}")
 
 # %% [markdown]
 # On the photo, both shrink 128×128 to 32×32. The max pool keeps the brightest pixel of each
-# 4×4 block, so bright areas spread a little and thin dark lines (the tripod's legs) fade; the
-# average pool blurs everything evenly.
+# 4×4 block, so bright things spread: the thin, light tripod legs stay clearly visible (even a
+# little thicker), while thin dark details between bright ones disappear. The average pool mixes
+# each leg with the darker grass around it, so the legs fade, and everything is evenly blurred.
 
 # %%
 pooled = [camera[0], nn.MaxPool2d(4)(camera)[0], nn.AvgPool2d(4)(camera)[0]]
@@ -440,8 +467,10 @@ print(restored[0, 0].cpu())
 # `AdaptiveAvgPool2d(output_size)` and `AdaptiveMaxPool2d` take the *output* size and choose the
 # windows themselves, so any input size comes out the same. That is how modern classifiers accept
 # photos of any size: `AdaptiveAvgPool2d(1)` turns each feature map into one number (global
-# average pooling) just before the linear layer. When the input size is not a multiple of the
-# output size, the windows overlap: for 5 → 2, rows 0–2 and 2–4.
+# average pooling) just before the linear layer. Window `i` of `m` along a side of `n` runs from
+# row `⌊i·n/m⌋` up to (not including) `⌈(i+1)·n/m⌉`. When `n` is a multiple of `m`, that is
+# plain pooling with kernel = stride = `n/m`; otherwise the windows differ in size or overlap:
+# for 5 → 2, rows 0–2 and 2–4 (row 2 is in both).
 
 # %%
 adaptive = nn.AdaptiveAvgPool2d((2, 2))
@@ -671,7 +700,8 @@ head(torch.zeros(2, 16, 5, 5).to(DEVICE))
 # `MaxPool2d(3, stride=2, padding=1)`, then `Conv2d(64, 64, 3, padding=1)`, then
 # `Conv2d(64, 128, 3, stride=2, padding=1)`. For a 224×224 input, put the side length after each
 # of the four layers into the list `resnet_sides` (four integers). Work them out with the formula
-# (by hand or with `conv_output_size`).
+# (by hand or with `conv_output_size`) before running anything; the check accepts any way of
+# getting the numbers, so running the four layers on a zero tensor is fine to confirm them.
 
 # %%
 ### BEGIN SOLUTION
@@ -709,11 +739,12 @@ check_exercise("07.1", check_resnet_sides, points=1, answer=lambda: resnet_sides
 # %% [markdown]
 # **07.2** Design a convolution `halver` from 3 to 8 channels that halves the height and width of
 # any input with even sides (128×192 → 64×96, 32×32 → 16×16, ...). Choose `kernel_size`, `stride`
-# and `padding`; use a kernel of at least 3×3 so that neighbouring pixels overlap.
+# and `padding`; use a kernel of at least 5×5, so the rule of thumb for 3×3 above does not apply
+# as it stands: work out the padding from the output-size formula.
 
 # %%
 ### BEGIN SOLUTION
-halver = nn.Conv2d(3, 8, kernel_size=3, stride=2, padding=1).to(DEVICE)
+halver = nn.Conv2d(3, 8, kernel_size=5, stride=2, padding=2).to(DEVICE)  # (n + 4 - 5) // 2 + 1 = n / 2 for even n
 ### END SOLUTION
 
 # %%
@@ -721,7 +752,7 @@ def check_halver(answer):
     assert "torch.nn.modules.conv.Conv2d" in answer["classes"], "halver should be an nn.Conv2d"
     assert answer["channels"] == (3, 8), "use 3 input and 8 output channels"
     kernel_size = answer["kernel_size"]
-    assert min(kernel_size) >= 3, f"kernel {kernel_size} is smaller than 3x3"
+    assert min(kernel_size) >= 5, f"kernel {kernel_size} is smaller than 5x5"
     sizes = [(128, 192), (32, 32), (6, 10), (224, 224)]  # the inputs halver_answer feeds, in this order
     assert len(answer["output shapes"]) == len(sizes), "expected one output shape per input size"
     for (h, w), shape in zip(sizes, answer["output shapes"]):
@@ -741,59 +772,69 @@ def halver_answer():
 check_exercise("07.2", check_halver, points=1, answer=halver_answer)
 
 # %% [markdown]
-# **07.3** Write `max_pool_2x2(x)` for a tensor `[N, C, H, W]` with even `H` and `W`, *without*
-# any pooling function: use `unfold` or `reshape` to cut the maps into 2×2 blocks and take the
-# maximum of each block. It must give exactly what `F.max_pool2d(x, 2)` gives. (Hint:
-# `x.reshape(N, C, H // 2, 2, W // 2, 2)` puts each block's rows in dim 3 and columns in dim 5.)
+# **07.3** Adaptive pooling chooses its windows from the output size; a plain `nn.MaxPool2d`
+# needs you to spell them out. Write `plain_pool(in_size, out_size)` that returns an
+# `nn.MaxPool2d` (not an adaptive layer) giving exactly what `nn.AdaptiveMaxPool2d(out_size)`
+# gives on maps of size `in_size`. Both sizes are `(H, W)` tuples. Along each side, the input
+# length `n` is either a multiple of the output length `m` (`n = s·m`) or one more than a multiple
+# (`n = s·m + 1`), and the two sides may need different windows. Use the window rule of the
+# adaptive-pooling section (window `i` runs from `⌊i·n/m⌋` up to `⌈(i+1)·n/m⌉`) to find the
+# kernel size and stride in both cases. The check rebuilds a `MaxPool2d` from your layer's
+# settings and compares it with adaptive pooling on random maps of several sizes.
 
 # %%
 ### BEGIN SOLUTION
-def max_pool_2x2(x):
-    n, c, h, w = x.shape
-    blocks = x.reshape(n, c, h // 2, 2, w // 2, 2)
-    return blocks.amax(dim=(3, 5))
+def plain_pool(in_size, out_size):
+    kernel, stride = [], []
+    for n, m in zip(in_size, out_size):
+        s = n // m
+        stride.append(s)
+        kernel.append(s if n % m == 0 else s + 1)  # n = s·m + 1: each window is one longer than the stride
+    return nn.MaxPool2d(tuple(kernel), tuple(stride))
 ### END SOLUTION
 
 # %%
-def check_max_pool(answer):
+def check_plain_pool(answer):
     import torch
-    import torch.nn.functional as F
+    from torch import nn
 
-    generator = torch.Generator().manual_seed(7)  # the inputs max_pool_answer draws, on the CPU
-    inputs = [torch.randn(shape, generator=generator) for shape in [(1, 1, 4, 4), (2, 3, 6, 8), (4, 16, 32, 32)]]
-    assert isinstance(answer, list) and len(answer) == len(inputs), "expected one result per input"
-    for x, mine in zip(inputs, answer):
-        shape, reference = tuple(x.shape), F.max_pool2d(x, 2)
-        assert isinstance(mine, torch.Tensor), f"for input {shape} max_pool_2x2 returned a {type(mine).__name__}, not a tensor"
-        assert tuple(mine.shape) == tuple(reference.shape), (
-            f"for input {shape} the shape is {tuple(mine.shape)}, expected {tuple(reference.shape)}")
-        assert torch.equal(mine, reference), f"values differ from F.max_pool2d for input {shape}"
-
-
-def max_pool_answer():
-    generator = torch.Generator().manual_seed(7)
-    inputs = [torch.randn(shape, generator=generator).to(DEVICE)
-              for shape in [(1, 1, 4, 4), (2, 3, 6, 8), (4, 16, 32, 32)]]
-
-    def forbidden(*args, **kwargs):
-        raise AssertionError("max_pool_2x2 must not call a pooling function; use reshape or unfold")
-
-    # Best-effort guard only: it runs in the student's own interpreter, so it is advice, not proof.
-    # While max_pool_2x2 runs, PyTorch's max-pooling functions are swapped for one that raises;
-    # F.max_pool2d and nn.MaxPool2d end up in one of these, looked up at call time.
-    patched = [(F, "max_pool2d"), (F, "max_pool2d_with_indices"), (torch, "max_pool2d"),
-               (torch._C._nn, "max_pool2d_with_indices")]
-    originals = [getattr(owner, name) for owner, name in patched]
-    try:
-        for owner, name in patched:
-            setattr(owner, name, forbidden)
-        return [max_pool_2x2(x) for x in inputs]
-    finally:
-        for (owner, name), original in zip(patched, originals):
-            setattr(owner, name, original)
+    cases = [((128, 192), (4, 6)), ((5, 5), (2, 2)), ((9, 12), (4, 4)), ((13, 6), (4, 3)), ((7, 8), (3, 8))]  # as plain_pool_answer
+    assert isinstance(answer, list) and len(answer) == len(cases), "expected one result per case"
+    generator = torch.Generator().manual_seed(3)
+    for (in_size, out_size), facts in zip(cases, answer):
+        label = f"plain_pool({in_size}, {out_size})"
+        assert isinstance(facts, dict), f"{label} failed: {facts}"
+        kind = facts["classes"][0].rsplit(".", 1)[-1]
+        assert "torch.nn.modules.pooling.MaxPool2d" in facts["classes"], f"{label} returned {kind}, which is not an nn.MaxPool2d"
+        settings = {name: facts[name] for name in ("kernel_size", "stride", "padding", "dilation", "ceil_mode")}
+        x = torch.randn(2, 3, *in_size, generator=generator)
+        want = nn.AdaptiveMaxPool2d(out_size)(x)
+        try:
+            got = nn.MaxPool2d(**settings)(x)
+        except (RuntimeError, TypeError, ValueError) as error:
+            raise AssertionError(f"{label}: MaxPool2d with {settings} fails on a {in_size} input: {error}") from None
+        assert tuple(got.shape) == tuple(want.shape), \
+            f"{label}: MaxPool2d with {settings} gives {tuple(got.shape[2:])}, not {out_size}"
+        assert torch.equal(got, want), \
+            f"{label}: MaxPool2d with {settings} has the right output size but other windows than adaptive pooling"
 
 
-check_exercise("07.3", check_max_pool, points=2, answer=max_pool_answer)
+def plain_pool_answer():
+    results = []
+    for in_size, out_size in [((128, 192), (4, 6)), ((5, 5), (2, 2)), ((9, 12), (4, 4)), ((13, 6), (4, 3)), ((7, 8), (3, 8))]:
+        try:
+            pool = plain_pool(in_size, out_size)
+        except Exception as error:  # reported by the check
+            results.append(f"{type(error).__name__}: {error}")
+            continue
+        facts = {"classes": [f"{c.__module__}.{c.__qualname__}" for c in type(pool).__mro__]}
+        for name in ("kernel_size", "stride", "padding", "dilation", "ceil_mode"):
+            facts[name] = getattr(pool, name, None)
+        results.append(facts)
+    return results
+
+
+check_exercise("07.3", check_plain_pool, points=2, answer=plain_pool_answer)
 
 # %% [markdown]
 # ## Summary
@@ -805,8 +846,9 @@ check_exercise("07.3", check_max_pool, points=2, answer=max_pool_answer)
 #   `g = in_channels`).
 # - `ConvTranspose2d` upsamples: `(n − 1)s − 2p + d(k − 1) + output_padding + 1`; a kernel not
 #   divisible by the stride leaves a checkerboard.
-# - Pooling (max/avg) shrinks with the same formula; `MaxUnpool2d` puts maxima back; adaptive
-#   pooling fixes the output size.
+# - Pooling (max/avg) shrinks with the same formula (`ceil_mode=True` rounds up, but drops a window
+#   that would start in the padding); `MaxUnpool2d` puts maxima back; adaptive pooling fixes the
+#   output size and picks the windows itself.
 # - `Linear`: `y = x Wᵀ + b` with `W` of shape `[out, in]`; `nn.Flatten()` keeps the batch dimension.
 # - Activations add non-linearity; their derivatives (sigmoid ≤ 0.25, tanh ≤ 1, ReLU 0 or 1) decide
 #   how well gradients flow.
