@@ -17,8 +17,10 @@
 #   factor at every layer, until it overflows to `inf`/`nan` or fades to nothing;
 # - the **variance rule** `Var(z) = n · Var(w) · Var(x)` and what it says the weights' scale must
 #   be;
-# - **Xavier** initialisation for sigmoid/tanh networks, **Kaiming** initialisation for ReLU
-#   networks, and the role of `nn.init.calculate_gain`;
+# - **Xavier** initialisation for tanh networks (and what it does, and does not do, for sigmoid),
+#   **Kaiming** initialisation for ReLU networks;
+# - what `nn.init.calculate_gain` returns, and how its numbers compare with a gain you measure
+#   yourself as `std(z) / std(f(z))`;
 # - the whole `nn.init` menu: uniform, normal, constant, eye, dirac, Xavier, Kaiming, orthogonal,
 #   sparse, each with a property you can check;
 # - an honest limit: even the right initialisation only controls the *average* behaviour, and
@@ -49,7 +51,9 @@ use_course_style()
 # We build the simplest deep network there is: 100 `nn.Linear(256, 256)` layers, no biases, the
 # same activation after each. Its `forward` records the **standard deviation of every linear
 # layer's output** (the value that then goes into the activation) in `self.stds`, and stops
-# early if the numbers overflow to `inf` or `nan`.
+# early if the numbers overflow to `inf` or `nan`. It also records, in `self.spreads`, how much
+# the samples of the batch still differ from each other (the std across the batch, per unit,
+# averaged over the units); we will need that for sigmoid.
 #
 # The std is measured in float64 (`x.double().std()`), so that the measurement itself cannot
 # overflow, even when the network runs in float32.
@@ -70,16 +74,18 @@ class DeepMLP(nn.Module):
         self.layers = nn.ModuleList(nn.Linear(width, width, bias=False) for _ in range(depth))
         self.activation = activation if activation is not None else nn.Identity()
         self.stds: list[float] = []
+        self.spreads: list[float] = []  # std across the batch, averaged over the units
         self.blew_up_at: int | None = None  # first layer whose output holds inf or nan
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.stds, self.blew_up_at = [], None
+        self.stds, self.spreads, self.blew_up_at = [], [], None
         for number, layer in enumerate(self.layers, start=1):
             x = layer(x)
             if not torch.isfinite(x).all():
                 self.blew_up_at = number
                 break
             self.stds.append(x.double().std().item())
+            self.spreads.append(x.double().std(dim=0).mean().item())
             x = self.activation(x)
         return x
 
@@ -129,16 +135,21 @@ print("the output became inf/nan at layer:", naive.blew_up_at)
 # ## The variance rule
 #
 # One output of a linear layer is a sum of `n` products, `z = w₁x₁ + w₂x₂ + … + wₙxₙ`. Assume the
-# weights and the inputs are independent and have mean 0. Then:
+# weights are independent of each other and of the inputs, and have mean 0. Then:
 #
-# - the variance of a sum of independent terms is the sum of their variances:
-#   `Var(z) = Var(w₁x₁) + … + Var(wₙxₙ)`;
-# - for independent, zero-mean `w` and `x`: `Var(w·x) = E[w²]·E[x²] = Var(w)·Var(x)`.
+# - the terms are uncorrelated, and the variance of a sum of uncorrelated terms is the sum of
+#   their variances: `Var(z) = Var(w₁x₁) + … + Var(wₙxₙ)`;
+# - for a zero-mean `w` independent of `x`: `Var(w·x) = E[w²]·E[x²] = Var(w)·E[x²]`, and when `x`
+#   has mean 0 too, `E[x²] = Var(x)`.
 #
 # So
 #
 # $$\operatorname{Var}(z) = n \cdot \operatorname{Var}(w) \cdot \operatorname{Var}(x), \qquad
 # \operatorname{std}(z) = \sqrt{n}\,\operatorname{std}(w)\,\operatorname{std}(x).$$
+#
+# (For inputs that are *not* centred, such as the outputs of ReLU or sigmoid, which are never
+# negative, the rule keeps `E[x²]` in place of `Var(x)`: it is the mean square of the input
+# that counts. We will need that twice.)
 #
 # Every layer multiplies the std by `√n · std(w)`. With `std(w) = 1` and `n = 256` that is 16, as
 # we saw; after `k` layers the factor is `16^k`. The cure is just as simple: choose
@@ -179,8 +190,13 @@ for name, stds in linear_stds.items():
 # asks for, so each layer shrinks the std by `1/√3 ≈ 0.577`. In a few layers (with biases and
 # activations on top) nobody notices; in 100 layers it matters.
 #
-# An **orthogonal** matrix `W` (with `WᵀW = I`) is a rotation: it keeps the length of every
-# vector exactly. A linear stack of orthogonal layers keeps the std constant up to rounding.
+# An **orthogonal** matrix `W` (with `WᵀW = I`) is a rotation, a reflection, or a rotation
+# combined with a reflection: in every case it keeps the length of every vector exactly. So a
+# linear stack of orthogonal layers keeps the *mean square* of the signal constant. (Up to
+# rounding: `make_stack` draws the weights in float32, so each matrix is orthogonal only to about
+# seven digits, and 100 of them move the mean square by about one part in a million.) The std
+# moves a little more (in the third digit below), because it subtracts the mean, and the layers
+# change the mean of the entries.
 
 # %%
 default_layer = nn.Linear(WIDTH, WIDTH)  # PyTorch's own init, drawn from the seeded global generator
@@ -194,9 +210,14 @@ def pytorch_default(w, g):
 
 
 linear_stds["nn.Linear default"] = std_trace(make_stack(pytorch_default), x)
-linear_stds["orthogonal"] = std_trace(make_stack(lambda w, g: nn.init.orthogonal_(w, generator=g)), x)
+orthogonal_stack = make_stack(lambda w, g: nn.init.orthogonal_(w, generator=g))
+linear_stds["orthogonal"] = std_trace(orthogonal_stack, x)
 for name in ["nn.Linear default", "orthogonal"]:
     print(f"{name:<18} {summary(linear_stds[name])}")
+with torch.no_grad():
+    out = orthogonal_stack(x.to(DEVICE, torch.float64))
+mean_square_ratio = out.pow(2).mean().item() / x.double().pow(2).mean().item()
+print("orthogonal: mean square after 100 layers / before within 1e-4 of 1:", abs(mean_square_ratio - 1) < 1e-4)
 print("predicted default std after 100 layers: (1/√3)^100 =", f"{(1 / math.sqrt(3)) ** 100 * x.std().item():.3g}")
 
 # %% [markdown]
@@ -291,6 +312,149 @@ print("leaky_relu gain is √(2 / (1 + slope²)):",
       math.isclose(nn.init.calculate_gain("leaky_relu", 0.2), math.sqrt(2 / (1 + 0.2**2))))
 
 # %% [markdown]
+# ### Measuring a gain yourself
+#
+# Where do these numbers come from? The gain is meant to undo what the activation does to the
+# size of its input, so we can measure it: feed a million samples of `z ~ N(0, 1)` through the
+# activation `f` and compare the sizes before and after. There are two ways to measure "size":
+#
+# - the ratio of the standard deviations, `std(z) / std(f(z))`;
+# - the ratio of the root mean squares, `rms(z) / rms(f(z))`, where `rms(t) = √mean(t²)`. This is
+#   the one the variance rule needs, because the next layer sees `E[f(z)²]`.
+#
+# For tanh, whose output is centred on 0, the two are the same. For ReLU and sigmoid, whose
+# outputs are positive, they are not. The samples are float64 and seeded, and there are enough of
+# them that two decimals are the same on every machine.
+
+# %%
+z = torch.randn(1_000_000, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+
+
+def rms(t: torch.Tensor) -> float:
+    return t.pow(2).mean().sqrt().item()
+
+
+measured = {
+    "tanh": (torch.tanh, nn.init.calculate_gain("tanh")),
+    "sigmoid": (torch.sigmoid, nn.init.calculate_gain("sigmoid")),
+    "relu": (torch.relu, nn.init.calculate_gain("relu")),
+    "leaky_relu 0.2": (lambda t: nn.functional.leaky_relu(t, 0.2), nn.init.calculate_gain("leaky_relu", 0.2)),
+}
+print(f"{'activation':<15} {'std(z)/std(f(z))':>17} {'rms(z)/rms(f(z))':>17} {'calculate_gain':>15}")
+for name, (f, gain) in measured.items():
+    out = f(z)
+    print(f"{name:<15} {z.std().item() / out.std().item():>17.2f} {rms(z) / rms(out):>17.2f} {gain:>15.2f}")
+
+# %% [markdown]
+# Read the table row by row:
+#
+# - **relu** and **leaky_relu**: the RMS ratio is exactly what `calculate_gain` returns (√2 ≈
+#   1.41 and √(2 / 1.04) ≈ 1.39). The std ratio is larger (1.71 for relu), because ReLU's output
+#   has a mean of about 0.4, and the std leaves that mean out. The gain is built from the mean
+#   square, as the variance rule asks.
+# - **tanh**: measured, 1.59; `calculate_gain` says 5/3 ≈ 1.67. The measured ratio depends on
+#   how large the input is (tanh barely bends small inputs and flattens large ones; see below),
+#   so "the" gain of tanh is a choice, not a constant of nature. 5/3 is a little more than tanh
+#   takes away from a unit-std input, and the next cell shows what that does in a deep stack.
+# - **sigmoid**: `calculate_gain` returns 1, which matches neither measurement. Sigmoid's slope
+#   at 0 is only 1/4, so it shrinks the *variations* of its input about 4.8 times, while its
+#   output sits around 0.5 for every input. No single gain fixes both; we look at what happens in
+#   a deep sigmoid stack in a moment.
+#
+# Since tanh's ratio grows with the size of its input, a tanh stack with gain 5/3 has a balance
+# point: the input std at which tanh takes away exactly 5/3. Below it the layers grow the
+# signal, above it they shrink it. We find it by bisection and compare it with where the
+# Xavier tanh stack above settled (the mean of its std over layers 20 to 100).
+
+# %%
+def tanh_ratio(scale: float) -> float:
+    return (scale * z).std().item() / torch.tanh(scale * z).std().item()
+
+
+for scale in [0.5, 1.0, 1.5, 2.0]:
+    print(f"input std {scale:.1f}: std ratio of tanh {tanh_ratio(scale):.2f}")
+low, high = 0.5, 2.0
+for _ in range(40):
+    middle = (low + high) / 2
+    low, high = (middle, high) if tanh_ratio(middle) < tanh_gain else (low, middle)
+settled = sum(tanh_stds["Xavier, tanh gain"][19:]) / len(tanh_stds["Xavier, tanh gain"][19:])
+print(f"balance point: input std {low:.2f}")
+print("the Xavier tanh stack settled within 0.01 of it:", abs(settled - low) < 0.01)
+
+# %% [markdown]
+# The balance point (1.09) and the level where 100 real layers settled agree to within 0.01: the
+# gain decides at which std a tanh network settles, and 5/3 puts it a little above 1.
+
+# %% [markdown]
+# ## Sigmoid and Xavier: the size survives, the input does not
+#
+# Xavier's 2010 paper derived its rule for activations that are symmetric around 0 with slope 1
+# at 0. tanh fits; sigmoid fits neither condition. So what does Xavier (with PyTorch's sigmoid
+# gain, 1) do in a 100-layer sigmoid stack? Besides the std of every layer's output we now also
+# print the *spread*: how much the 16 samples of the batch still differ from each other.
+
+# %%
+sigmoid_stack = make_stack(
+    lambda w, g: nn.init.xavier_uniform_(w, gain=nn.init.calculate_gain("sigmoid"), generator=g), nn.Sigmoid()
+)
+sigmoid_stds = std_trace(sigmoid_stack, x)
+sigmoid_spreads = sigmoid_stack.spreads
+tanh_stack = make_stack(tanh_stacks["Xavier, tanh gain"], nn.Tanh())
+std_trace(tanh_stack, x)
+tanh_spreads = tanh_stack.spreads
+print(f"sigmoid + Xavier: std    {summary(sigmoid_stds)}")
+print("sigmoid + Xavier: spread between samples after  2 layers below 0.3:", sigmoid_spreads[1] < 0.3)
+print("                                          after 10 layers below 1e-5:", sigmoid_spreads[9] < 1e-5)
+print("                                          after 30 layers below 1e-10:", sigmoid_spreads[29] < 1e-10)
+print("tanh + Xavier(5/3): spread between samples above 0.9 at all 100 layers:", min(tanh_spreads) > 0.9)
+
+# %% [markdown]
+# The std alone looks almost fine: after the first layer it settles near **0.5** and stays there
+# (just under the band's lower edge at times). But the spread tells the truth: after 10 layers
+# the 16 different inputs produce outputs that agree to about five decimals, and from about
+# layer 25 on they differ only by float64's rounding noise (the flat dashed line near 10⁻¹⁶ in
+# the figure below). The network computes the same output for every input: it has **forgotten
+# its input**.
+#
+# Both facts follow from sigmoid's shape:
+#
+# - its output is about 0.5 for every input, so each unit of the next layer adds up 256 inputs
+#   of about 0.5 with its own fixed weights. That gives every unit its own fixed value, spread
+#   with std about `0.5 · √n · std(w) = 0.5` across the units, whatever the sample: that is the
+#   0.5 we measured (the mean-square form of the variance rule);
+# - the part that *does* depend on the sample passes through sigmoid's slope, at most 1/4, so
+#   each layer shrinks it about four times (Xavier's weights keep it from growing back).
+#
+# A larger gain only slows the loss down, because it scales the fixed part up as much as the
+# varying part, and larger inputs push sigmoid into its flat tails where the slope is even
+# smaller. (We tried: in this stack the spread survives all 100 layers only with a gain of about
+# 12, where the std is about 8, far outside the band.) This is one reason deep networks moved from sigmoid to tanh (centred) and then to ReLU. Sigmoid stays
+# useful where a value in (0, 1) is wanted: as the last layer for a probability, or in the gates
+# of an LSTM. The figure shows both stacks, std and spread:
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), sharey=True)
+layers = range(1, DEPTH + 1)
+panels = [("tanh + Xavier(5/3)", tanh_stds["Xavier, tanh gain"], tanh_spreads, "tab:green"),
+          ("sigmoid + Xavier (gain 1)", sigmoid_stds, sigmoid_spreads, "tab:orange")]
+for ax, (title, stds, spreads, color) in zip(axes, panels):
+    ax.axhspan(0.5, 2.0, color="0.5", alpha=0.25, label="target [0.5, 2]")
+    ax.plot(layers, stds, color=color, marker="o", markevery=(0, 10), label="std of the layer's output")
+    ax.plot(layers, spreads, color="black", linestyle="--", marker="x", markevery=(5, 10),
+            label="spread between the 16 samples")
+    ax.set_yscale("log")
+    ax.set_ylim(1e-18, 10)
+    ax.set_title(title)
+    ax.set_xlabel("layer")
+    ax.legend(loc="lower left" if ax is axes[0] else "center right", fontsize=9)
+axes[0].set_ylabel("log scale")
+axes[0].text(50, 1e-3, "spread ≈ std:\nthe samples still differ", ha="center", fontsize=10)
+axes[1].text(65, 3e-15, "the spread falls to float64's\nrounding noise: every sample\ngives the same output",
+             ha="center", va="bottom", fontsize=10)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
 # ## ReLU and Kaiming
 #
 # ReLU sets every negative input to 0. For a symmetric input `z`, exactly half the mass is cut,
@@ -321,27 +485,70 @@ print("Xavier shrinks by 1/√2 per layer, predicted after 100 layers:", f"{2 **
 # %% [markdown]
 # ## The whole picture
 #
-# One panel per activation, the std after every layer on a logarithmic axis. The grey band is
-# the target range [0.5, 2]. (The N(0, 1) curve of the first panel is the float64 run; the dotted
-# line marks where float32 overflows.)
+# One column per activation, the std after every layer. The top row uses a logarithmic axis cut
+# at 10⁻⁴ and 10⁴: the bad initialisations leave it within a few dozen layers (a triangle marks
+# where each curve leaves, and the legend says where it ends up). The bottom row zooms in on a
+# linear axis from 0 to 3, where the good initialisations can be told apart. The grey band is the
+# target range [0.5, 2]; every initialisation keeps its colour, line style and marker in all
+# panels.
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+STYLES = {  # one look per initialisation: good ones green/blue, naive red, fading orange/purple
+    "N(0, 1)": dict(color="tab:red", linestyle="-", marker="x"),
+    "N(0, 1/n)": dict(color="tab:blue", linestyle="-", marker="o"),
+    "nn.Linear default": dict(color="tab:purple", linestyle="-.", marker="s"),
+    "orthogonal": dict(color="tab:green", linestyle="--", marker="D"),
+    "Xavier, gain 1": dict(color="tab:orange", linestyle="--", marker="s"),
+    "Xavier, tanh gain": dict(color="tab:green", linestyle="-", marker="o"),
+    "Xavier": dict(color="tab:orange", linestyle="--", marker="s"),
+    "Kaiming": dict(color="tab:green", linestyle="-", marker="o"),
+}
+
+
+def plot_clipped(ax, stds, low, high, offset, label=None, **style):
+    """Plot one std curve with markers every 10 layers; mark where it leaves [low, high]."""
+    ax.plot(range(1, len(stds) + 1), stds, label=label, markevery=(offset, 10), markersize=5, **style)
+    leaves = next((k for k, value in enumerate(stds) if not low <= value <= high), None)
+    if leaves is not None:
+        edge = high if stds[leaves] > high else low
+        ax.plot(leaves + 1, edge, marker="^" if edge == high else "v", color=style["color"],
+                markersize=11, clip_on=False, zorder=5)
+
+
+fig, axes = plt.subplots(2, 3, figsize=(15, 9), sharex=True)
 panels = [("no activation", linear_stds), ("tanh", tanh_stds), ("ReLU", relu_stds)]
-for ax, (title, curves) in zip(axes, panels):
-    ax.axhspan(0.5, 2.0, color="0.5", alpha=0.25, label="target [0.5, 2]")
-    for name, stds in curves.items():
-        style = "--" if name == "orthogonal" else "-"  # it lies on top of N(0, 1/n)
-        ax.plot(range(1, len(stds) + 1), stds, style, label=name)
-    ax.set_yscale("log")
-    ax.set_title(f"{title}: std after each layer")
-    ax.set_xlabel("layer")
-    ax.legend(fontsize=8)
-axes[0].axhline(torch.finfo(torch.float32).max, color="black", linestyle=":", linewidth=1, label="float32 max")
-axes[0].legend(fontsize=8)
-axes[0].set_ylabel("std of the layer's output (log scale)")
+for column, (title, curves) in enumerate(panels):
+    top, zoom = axes[0, column], axes[1, column]
+    for ax in (top, zoom):
+        ax.axhspan(0.5, 2.0, color="0.5", alpha=0.25, label="target [0.5, 2]")
+    for offset, (name, stds) in enumerate(curves.items()):
+        end = f"{stds[-1]:.0e}" if not 1e-4 <= stds[-1] <= 1e4 else None
+        label = name if end is None else f"{name} (layer {len(stds)}: {end})"
+        plot_clipped(top, stds, 1e-4, 1e4, 2 * offset, label=label, **STYLES[name])
+        plot_clipped(zoom, stds, 0.0, 3.0, 2 * offset, **STYLES[name])
+    top.set_yscale("log")
+    top.set_ylim(1e-4, 1e4)
+    top.set_title(f"{title}: std after each layer")
+    top.legend(loc="upper right", fontsize=8)
+    zoom.set_ylim(0, 3)
+    zoom.set_title(f"{title}: zoom on 0 to 3 (linear axis)")
+    zoom.set_xlabel("layer")
+axes[0, 0].axvline(naive.blew_up_at, color="black", linestyle=":", linewidth=1)
+axes[0, 0].text(naive.blew_up_at + 1, 2e-4, f"float32 N(0, 1):\ninf/nan from layer {naive.blew_up_at}", fontsize=8)
+axes[0, 0].set_ylabel("std (log scale, cut at 10⁻⁴ and 10⁴)")
+axes[1, 0].set_ylabel("std (linear scale)")
 fig.tight_layout()
 plt.show()
+
+# %% [markdown]
+# Read it column by column:
+#
+# - **no activation**: N(0, 1) leaves the top after 4 layers and PyTorch's default leaves the
+#   bottom after about 17; N(0, 1/n) wobbles around 1 while orthogonal weights draw a flat line.
+# - **tanh**: N(0, 1) sits near 16, saturated; Xavier with gain 1 sinks slowly towards 0;
+#   with the tanh gain the std settles near 1.1.
+# - **ReLU**: N(0, 1) explodes and Xavier vanishes, while Kaiming stays in the right range,
+#   but wanders, and at times leaves the band. That wandering is the subject of the next section.
 
 # %% [markdown]
 # ## An honest look: one ReLU network still drifts
@@ -362,7 +569,7 @@ print("stays within [0.5, 2]:", 0.5 <= min(kaiming_single) and max(kaiming_singl
 # weights per unit multiply the std by a factor that is 1 *on average* but a little above or
 # below 1 by chance. With tanh, the saturation pulls the std back towards its stable level. ReLU
 # is scale-free (`relu(c·z) = c·relu(z)` for `c > 0`), so nothing pulls back: the logarithm of the
-# std does a random walk, and its spread grows with `depth / width` (here 100/256).
+# std does a random walk, whose variance grows in proportion to `depth / width` (here 100/256).
 #
 # To see what Kaiming does guarantee, we build 32 independent Kaiming ReLU networks and follow
 # all of them, together with their **root mean square** (RMS) std per layer: that is the quantity
@@ -512,8 +719,8 @@ print(f"conv [16, 8, 3, 3]: fan_in = 8·3·3 = 72, std {conv_weight.std().item()
 
 # %% [markdown]
 # **Orthogonal** (`orthogonal_`) fills a matrix with orthonormal rows or columns (via a QR
-# decomposition of a random matrix); `gain` scales it. We saw it keep a linear stack's std
-# exactly constant. **Sparse** (`sparse_(t, sparsity, std)`) sets a fraction `sparsity` of the
+# decomposition of a random matrix); `gain` scales it. We saw it keep a linear stack's mean
+# square exactly constant. **Sparse** (`sparse_(t, sparsity, std)`) sets a fraction `sparsity` of the
 # entries of *every column* to zero and draws the rest from N(0, std²).
 
 # %%
@@ -526,8 +733,8 @@ print("zeros per column (10 rows, sparsity 0.3):", (s == 0).sum(dim=0).tolist())
 
 # %% [markdown]
 # In a real model you rarely call these one by one. The usual pattern walks over
-# `model.modules()` and picks an initialisation by layer type, as the exercise below asks you to
-# do:
+# `model.modules()` and picks an initialisation by layer type (exercise 08.2 asks for a
+# refinement of it):
 #
 # ```python
 # for module in model.modules():
@@ -563,7 +770,8 @@ print("inside no_grad it works; still a trainable parameter:", layer.weight.requ
 # %% [markdown]
 # **A gain for an activation `calculate_gain` does not know.** It knows linear, the conv and
 # transposed-conv names, sigmoid, tanh, relu, leaky_relu and selu. For others (GELU, SiLU, ...)
-# use the ReLU gain, the usual choice for ReLU-like activations, or measure the std as we did.
+# the ReLU gain √2 is a common first guess for ReLU-like shapes; better, measure the RMS ratio as
+# we did above, or record the std per layer of your real network.
 
 # %% tags=["raises-exception"]
 nn.init.calculate_gain("gelu")
@@ -571,18 +779,25 @@ nn.init.calculate_gain("gelu")
 # %% [markdown]
 # And one mistake that raises nothing: **the wrong scheme for the activation**. Xavier in a deep
 # ReLU network silently shrinks the signal by `1/√2` per layer, and the network simply learns
-# very slowly, or not at all. The plot above is the quickest diagnosis: record the std per layer
-# at initialisation and look.
+# very slowly, or not at all. The plots above are the quickest diagnosis: record the std per
+# layer at initialisation and look. (And for sigmoid, look at the spread between samples too.)
 
 # %% [markdown]
 # ## Exercises
 #
-# **08.1** Write `xavier_bound(fan_in, fan_out, gain=1.0)` that returns the bound `a` of
-# `nn.init.xavier_uniform_`, so that the weights are drawn from `[-a, a]`.
+# **08.1** Write `xavier_bound(shape, gain=1.0)`: the bound `a` that `nn.init.xavier_uniform_`
+# uses for a weight of the given `shape` (a tuple), so that its entries are drawn from `[-a, a]`.
+# The shape is either a `Linear` weight `(out, in)` or a convolution weight
+# `(out, in, k₁, k₂, …)` with any number of kernel dimensions (1-D, 2-D, 3-D convolutions), so
+# you have to work out fan_in and fan_out from it. The check compares with the exact value to six
+# digits, so drawing a tensor and taking its largest entry is not close enough; any exact
+# computation is accepted.
 
 # %%
 ### BEGIN SOLUTION
-def xavier_bound(fan_in: int, fan_out: int, gain: float = 1.0) -> float:
+def xavier_bound(shape: tuple[int, ...], gain: float = 1.0) -> float:
+    receptive_field = math.prod(shape[2:])  # 1 for a Linear weight
+    fan_in, fan_out = shape[1] * receptive_field, shape[0] * receptive_field
     return gain * math.sqrt(6.0 / (fan_in + fan_out))
 ### END SOLUTION
 
@@ -596,89 +811,125 @@ def check_xavier_bound(answer):
     import torch
     from torch import nn
 
-    cases = [(300, 100, 5 / 3), (256, 256, 1.0), (784, 10, math.sqrt(2)), (3, 5, 1.0)]  # as xavier_bound_answer asks
+    cases = [((128, 512), 1.0), ((10, 784), math.sqrt(2)), ((16, 8, 3, 3), 1.0), ((32, 3, 5), 5 / 3),
+             ((4, 2, 3, 3, 3), 1.0), ((64, 64, 1, 1), 5 / 3)]  # as xavier_bound_answer asks, in order
     assert len(answer["cases"]) == len(cases), "expected one bound per case"
-    for (fan_in, fan_out, gain), got in zip(cases, answer["cases"]):
-        expected = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    for (shape, gain), got in zip(cases, answer["cases"]):
+        generator = torch.Generator().manual_seed(1)
+        weight = nn.init.xavier_uniform_(torch.empty(shape), gain=gain, generator=generator)
+        receptive_field = math.prod(shape[2:])
+        expected = gain * math.sqrt(6.0 / ((shape[0] + shape[1]) * receptive_field))
         got = float(got)
-        assert math.isclose(got, expected, rel_tol=1e-6), f"xavier_bound({fan_in}, {fan_out}, {gain:.4f}) = {got:.5f}, expected {expected:.5f}"
-    assert math.isclose(float(answer["xavier_bound(100, 300)"]), math.sqrt(6 / 400), rel_tol=1e-6), "the default gain should be 1"
-    w = nn.init.xavier_uniform_(torch.empty(300, 100), gain=5 / 3, generator=torch.Generator().manual_seed(1))
-    a = float(answer["xavier_bound(100, 300, 5 / 3)"])
-    assert w.abs().max().item() <= a and w.abs().max().item() > 0.99 * a, "the bound does not match what xavier_uniform_ draws"
+        hint = " (a convolution's fans include the kernel size)" if len(shape) > 2 else ""
+        assert math.isclose(got, expected, rel_tol=1e-6), (
+            f"xavier_bound({shape}, gain={gain:.4f}) = {got:.6f}, expected {expected:.6f}{hint}")
+        assert weight.abs().max().item() <= expected, "internal: the expected bound disagrees with PyTorch"
+    default = float(answer["default gain"])
+    assert math.isclose(default, math.sqrt(6 / 640), rel_tol=1e-6), "without a gain argument the gain should be 1"
 
 
 def xavier_bound_answer():
-    return {
-        "cases": [xavier_bound(fan_in, fan_out, gain)
-                  for fan_in, fan_out, gain in [(300, 100, 5 / 3), (256, 256, 1.0), (784, 10, math.sqrt(2)), (3, 5, 1.0)]],
-        "xavier_bound(100, 300)": xavier_bound(100, 300),
-        "xavier_bound(100, 300, 5 / 3)": xavier_bound(100, 300, 5 / 3),
-    }
+    shapes = [((128, 512), 1.0), ((10, 784), math.sqrt(2)), ((16, 8, 3, 3), 1.0), ((32, 3, 5), 5 / 3),
+              ((4, 2, 3, 3, 3), 1.0), ((64, 64, 1, 1), 5 / 3)]
+    return {"cases": [xavier_bound(shape, gain) for shape, gain in shapes], "default gain": xavier_bound((128, 512))}
 
 
 check_exercise("08.1", check_xavier_bound, points=1, answer=xavier_bound_answer)
 
 # %% [markdown]
-# **08.2** Write `kaiming_init_(model)` that walks over **all** modules of a model (also those
-# inside `Sequential` blocks) and, for every `nn.Conv2d` and `nn.Linear`, fills the weight with
-# `kaiming_normal_` for ReLU (fan_in mode) and sets the bias to zero. It should return the model.
-# The check uses `LeNet2` from `tools.models`, whose layers sit inside two `Sequential` blocks.
+# **08.2** Write `relu_net_init_(model)` for a network whose `nn.Conv2d` and `nn.Linear` layers
+# are each followed by a ReLU, **except the last one**, which produces the output (logits) and
+# has no activation after it. It should:
+#
+# - fill every `Conv2d`/`Linear` weight except the last with `kaiming_normal_` for ReLU
+#   (fan_in mode);
+# - fill the last `Conv2d`/`Linear` weight (the last one in `model.modules()` order) with
+#   `xavier_uniform_`, using the gain for a layer with no activation after it (which one is it?);
+# - set every bias to zero, and return the model.
+#
+# Layers may sit inside nested `Sequential` blocks. The check runs your function on `LeNet2` from
+# `tools.models` and on a small fully convolutional network whose last layer is a `Conv2d`.
 
 # %%
 ### BEGIN SOLUTION
-def kaiming_init_(model: nn.Module) -> nn.Module:
-    for module in model.modules():
-        if isinstance(module, (nn.Conv2d, nn.Linear)):
-            nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")
-            if module.bias is not None:
-                nn.init.zeros_(module.bias)
+def relu_net_init_(model: nn.Module) -> nn.Module:
+    layers = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    for layer in layers[:-1]:
+        nn.init.kaiming_normal_(layer.weight, mode="fan_in", nonlinearity="relu")
+    nn.init.xavier_uniform_(layers[-1].weight, gain=nn.init.calculate_gain("linear"))
+    for layer in layers:
+        if layer.bias is not None:
+            nn.init.zeros_(layer.bias)
     return model
 ### END SOLUTION
 
 # %%
-def check_kaiming_init(answer):
+def check_relu_net_init(answer):
     import math
 
     import torch
 
-    assert answer["returned the model"] is True, "return the model you initialised"
-    layers = answer["layers"]
-    assert len(layers) == 5, "LeNet2 should have 2 convolutions and 3 linear layers"
-    for layer in layers:
-        name, weight, bias = layer["name"], layer["weight"], layer["bias"]
-        fan_in = weight[0].numel()
-        expected = math.sqrt(2 / fan_in)
-        ratio = weight.std().item() / expected
-        assert 0.85 < ratio < 1.15, (
-            f"{name}: weight std {weight.std().item():.4f}, Kaiming for ReLU wants √(2/{fan_in}) = {expected:.4f}")
-        assert bias is not None and torch.count_nonzero(bias) == 0, f"{name}: the bias is not zero"
+    for model_name, count in [("LeNet2", 5), ("fully convolutional", 3)]:
+        result = answer[model_name]
+        assert result["returned the model"] is True, "return the model you initialised"
+        layers = result["layers"]
+        assert len(layers) == count, f"{model_name} should have {count} Conv2d/Linear layers"
+        for position, layer in enumerate(layers):
+            name, weight, bias = f"{model_name}, {layer['name']}", layer["weight"], layer["bias"]
+            fan_in, fan_out = weight[0].numel(), weight.shape[0] * weight[0, 0].numel()
+            std, largest = weight.std().item(), weight.abs().max().item()
+            assert bias is not None and torch.count_nonzero(bias) == 0, f"{name}: the bias is not zero"
+            if position < count - 1:
+                expected = math.sqrt(2 / fan_in)
+                assert 0.85 < std / expected < 1.15, (
+                    f"{name}: weight std {std:.4f}, Kaiming for ReLU (fan_in) wants √(2/{fan_in}) = {expected:.4f}")
+                assert largest > 2.2 * std, f"{name}: the weights do not look normal (kaiming_normal_)"
+            else:
+                bound = math.sqrt(6 / (fan_in + fan_out))
+                assert largest <= bound * (1 + 1e-6), (
+                    f"{name} is the output layer: largest |w| {largest:.4f}, but xavier_uniform_ with gain 1 "
+                    f"stays within ±{bound:.4f}")
+                assert 0.85 < std / (bound / math.sqrt(3)) < 1.15, (
+                    f"{name} is the output layer: weight std {std:.4f}, xavier_uniform_ with gain 1 gives "
+                    f"{bound / math.sqrt(3):.4f}")
 
 
-def kaiming_init_answer():
+def relu_net_init_answer():
     set_seed(3)
-    model = LeNet2(classes=10, in_channels=3)
-    result = kaiming_init_(model)
-    layers = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    return {"returned the model": result is model,
-            "layers": [{"name": str(layer), "weight": layer.weight, "bias": layer.bias} for layer in layers]}
+    fully_convolutional = nn.Sequential(
+        nn.Conv2d(3, 32, 3), nn.ReLU(), nn.Sequential(nn.Conv2d(32, 64, 3), nn.ReLU()), nn.Conv2d(64, 16, 3)
+    )
+    results = {}
+    for model_name, model in [("LeNet2", LeNet2(classes=10, in_channels=3)), ("fully convolutional", fully_convolutional)]:
+        result = relu_net_init_(model)
+        layers = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+        results[model_name] = {
+            "returned the model": result is model,
+            "layers": [{"name": str(layer), "weight": layer.weight, "bias": layer.bias} for layer in layers],
+        }
+    return results
 
 
-check_exercise("08.2", check_kaiming_init, points=2, answer=kaiming_init_answer)
+check_exercise("08.2", check_relu_net_init, points=2, answer=relu_net_init_answer)
 
 # %% [markdown]
-# **08.3** Use the variance rule. Write `std_after(k, weight_std, n, input_std=1.0)`: the std
-# after `k` linear layers (no activation) of width `n` whose weights have std `weight_std`, for
-# an input with std `input_std`. Then set `answer_08_3` to the std after 10 layers of width 256
-# with `weight_std = 0.07`.
+# **08.3** Use the variance rule, now with ReLU. Write `std_after(k, weight_std, n,
+# input_std=1.0, relu=False)`: the std of the output of the `k`-th linear layer of a stack like
+# our `DeepMLP` (width `n`, no biases, weights with mean 0 and std `weight_std`), fed an input
+# with mean 0 and std `input_std`. With `relu=True` a ReLU follows every layer, as in our ReLU
+# stacks; think about which layers' inputs have been through a ReLU. Then set `answer_08_3` to
+# the std after 10 ReLU layers of width 256 with `weight_std = 0.1`. The check also measures a
+# real network against your rule.
 
 # %%
 ### BEGIN SOLUTION
-def std_after(k: int, weight_std: float, n: int, input_std: float = 1.0) -> float:
-    return input_std * (math.sqrt(n) * weight_std) ** k
+def std_after(k: int, weight_std: float, n: int, input_std: float = 1.0, relu: bool = False) -> float:
+    first = input_std * math.sqrt(n) * weight_std  # the first layer sees the raw input
+    per_layer = math.sqrt(n / 2 if relu else n) * weight_std  # later ones see ReLU outputs: E[x²] halved
+    return first * per_layer ** (k - 1)
 
 
-answer_08_3 = std_after(10, 0.07, 256)
+answer_08_3 = std_after(10, 0.1, 256, relu=True)
 ### END SOLUTION
 
 # %%
@@ -687,26 +938,30 @@ def check_std_after(answer):
 
     import torch
 
-    cases = [(1, 1.0, 256, 1.0, 16.0), (3, 1.0, 256, 1.0, 4096.0), (5, 1 / 16, 256, 2.0, 2.0),
-             (4, 0.1, 100, 3.0, 3.0), (2, 0.05, 64, 1.0, 0.16)]  # the calls std_after_answer makes, in order
+    cases = [(1, 1.0, 256, 1.0, False, 16.0), (3, 1.0, 256, 1.0, False, 4096.0), (5, 1 / 16, 256, 2.0, False, 2.0),
+             (1, 0.1, 100, 3.0, True, 3.0), (3, 0.1, 200, 1.0, True, math.sqrt(2)),
+             (5, math.sqrt(2 / 64), 64, 0.5, True, math.sqrt(2) / 2), (2, 0.05, 64, 1.0, True, 0.4 * 0.2 * math.sqrt(2))]
+    # the calls std_after_answer makes, in order
     assert len(answer["cases"]) == len(cases), "expected one std per case"
-    for (k, weight_std, n, input_std, expected), got in zip(cases, answer["cases"]):
+    for (k, weight_std, n, input_std, relu, expected), got in zip(cases, answer["cases"]):
         got = float(got)
-        assert math.isclose(got, expected, rel_tol=1e-6), f"std_after({k}, {weight_std}, {n}, {input_std}) = {got:.5g}, expected {expected:.5g}"
+        assert math.isclose(got, expected, rel_tol=1e-6), (
+            f"std_after({k}, {weight_std:.4g}, {n}, {input_std}, relu={relu}) = {got:.5g}, expected {expected:.5g}")
     answer_08_3 = float(answer["answer_08_3"])
-    assert math.isclose(answer_08_3, 1.12**10, rel_tol=1e-6), f"answer_08_3 = {answer_08_3}: use k=10, weight_std=0.07, n=256"
-    # the rule against a real network: 10 bias-free linear layers of width 256 with N(0, 0.07²)
-    # weights, in float64, drawn as the lesson's DeepMLP(depth=10) and std_trace would draw them
+    expected = 1.6 * math.sqrt(1.28) ** 9
+    assert math.isclose(answer_08_3, expected, rel_tol=1e-6), f"answer_08_3 = {answer_08_3:.5g}: use k=10, weight_std=0.1, n=256, relu=True"
+    # the rule against a real network: 10 bias-free ReLU layers of width 256 with N(0, 0.1²) weights, in float64
     generator = torch.Generator().manual_seed(5)
-    weights = [torch.empty(256, 256).normal_(0.0, 0.07, generator=generator) for _ in range(10)]
+    weights = [torch.empty(256, 256).normal_(0.0, 0.1, generator=generator).double() for _ in range(10)]
     signal = torch.randn(256, 256, generator=generator).double()
-    for weight in weights:
-        signal = signal @ weight.double().T
+    for number, weight in enumerate(weights):
+        signal = (signal if number == 0 else torch.relu(signal)) @ weight.T
     assert 0.8 < signal.std().item() / answer_08_3 < 1.25, "the rule and the measured network disagree"
 
 
 def std_after_answer():
-    cases = [(1, 1.0, 256, 1.0), (3, 1.0, 256, 1.0), (5, 1 / 16, 256, 2.0), (4, 0.1, 100, 3.0), (2, 0.05, 64, 1.0)]
+    cases = [(1, 1.0, 256, 1.0, False), (3, 1.0, 256, 1.0, False), (5, 1 / 16, 256, 2.0, False), (1, 0.1, 100, 3.0, True),
+             (3, 0.1, 200, 1.0, True), (5, math.sqrt(2 / 64), 64, 0.5, True), (2, 0.05, 64, 1.0, True)]
     return {"cases": [std_after(*case) for case in cases], "answer_08_3": answer_08_3}
 
 
@@ -716,11 +971,19 @@ check_exercise("08.3", check_std_after, points=1, answer=std_after_answer)
 # ## Summary
 #
 # - A linear layer multiplies the std by `√n · std(w)` (the variance rule
-#   `Var(z) = n·Var(w)·Var(x)`); over many layers any factor other than 1 explodes or vanishes.
-#   N(0, 1) weights with width 256 overflow float32 after 32 layers.
+#   `Var(z) = n·Var(w)·E[x²]`); over many layers any factor other than 1 explodes or vanishes.
+#   N(0, 1) weights with width 256 overflow float32 at layer 32.
 # - Choose the weight scale from the layer's fan, with `gain = calculate_gain(...)` for the
-#   activation (tanh 5/3, ReLU √2): Xavier `Var(w) = gain²·2/(fan_in+fan_out)` for tanh/sigmoid,
+#   activation (tanh 5/3, ReLU √2): Xavier `Var(w) = gain²·2/(fan_in+fan_out)` for tanh,
 #   Kaiming `Var(w) = gain²/fan_in` for ReLU, which with gain √2 is `2/fan_in`.
+# - A gain can be measured as `rms(z)/rms(f(z))` (for a centred activation like tanh that equals
+#   `std(z)/std(f(z))`): ReLU's √2 matches exactly, tanh measures 1.59 against 5/3, and the gain
+#   sets the level where a tanh stack settles (about 1.1).
+# - Sigmoid is not centred: with Xavier the std of a deep sigmoid stack stays near 0.5, yet the
+#   network forgets its input within a few dozen layers. A healthy std is necessary, not
+#   sufficient.
+# - An orthogonal matrix (a rotation and/or reflection) keeps lengths, so an orthogonal linear
+#   stack keeps the mean square of the signal exactly.
 # - `nn.Linear`'s default init is `uniform(±1/√fan_in)`, a third of the variance-preserving
 #   variance; fine for shallow models, worth replacing in deep ones.
 # - The `nn.init` menu: `uniform_`, `normal_`, `trunc_normal_`, `constant_`/`ones_`/`zeros_`,
