@@ -44,9 +44,11 @@ use_course_style()
 # ## Versions
 #
 # The version numbers below are the first thing to include in a bug report. `torch.version.cuda`
-# is the CUDA version PyTorch was *built* with (it is set even on a machine without a GPU);
-# `torch.cuda.is_available()` says whether a GPU can actually be used right now. The numbers
-# depend on your installation, so this cell is not compared by the tests.
+# and `torch.backends.cudnn.version()` describe the PyTorch *build*, not your machine: a CPU-only
+# build reports `None` for both, while a CUDA build reports the versions it was compiled against
+# even on a machine that has no GPU at all. Whether a GPU can actually be used right now is what
+# `torch.cuda.is_available()` says. The numbers depend on your installation, so this cell is not
+# compared by the tests.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -97,6 +99,10 @@ print("DEVICE is cpu or cuda:", DEVICE.type in ("cpu", "cuda"))
 get_device("gpu")
 
 # %% [markdown]
+# Read the last line of the traceback first: it names the value that was refused (`'gpu'`) and
+# lists the accepted ones. PyTorch itself calls the GPU `cuda`.
+
+# %% [markdown]
 # ## Seeds make random numbers repeatable
 #
 # Weights are initialised randomly, data is shuffled randomly, dropout drops at random.
@@ -144,8 +150,9 @@ print("GPU figures present exactly when CUDA is available:",
 # ## Your first tensor
 #
 # A tensor is an n-dimensional array that knows its `dtype`, `shape` and `device`. `.to(DEVICE)`
-# returns a tensor on the device (the same tensor if it is already there); arithmetic then happens there. To print, bring values back with
-# `.cpu()` (a CUDA tensor's repr would otherwise carry `device='cuda:0'`).
+# returns a tensor on the device (the very same tensor if it is already there); arithmetic on it
+# then happens there. To print, bring values back with `.cpu()` (a CUDA tensor's repr would
+# otherwise carry `device='cuda:0'`).
 
 # %%
 t = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
@@ -170,59 +177,111 @@ print((on_device * 2 + 1).cpu())
 # %% [markdown]
 # ## Exercises
 #
-# **00.1** Make two tensors `a` and `b` of shape `(2, 2)` with `torch.rand`, seeded so that they
-# are *equal*: seed 7 before each draw.
+# **00.1 · A seed is not a secret.** The four numbers in `mystery` below were drawn with
+# `torch.randint(0, 1000, (4,), generator=torch.Generator().manual_seed(s))` for some whole number
+# `s` from 0 to 999. Find `s` and store it in `found_seed`. Then, from a generator seeded with
+# `found_seed`, make `next_four`: the four numbers the *same* call gives right after `mystery`.
+#
+# Hint: a seed fixes the whole stream of draws, so you can try every candidate and compare.
+# A generator is a stream: its second draw differs from its first.
 
 # %%
+mystery = torch.tensor([567, 228, 936, 537])
+
 ### BEGIN SOLUTION
-set_seed(7)
-a = torch.rand(2, 2)
-set_seed(7)
-b = torch.rand(2, 2)
+for candidate in range(1000):
+    generator = torch.Generator().manual_seed(candidate)
+    if torch.equal(torch.randint(0, 1000, (4,), generator=generator), mystery):
+        found_seed = candidate
+        next_four = torch.randint(0, 1000, (4,), generator=generator)
+        break
+print("seed", found_seed, "| next draw", next_four)
 ### END SOLUTION
 
 # %%
 from tools import check_exercise
 
 
-def check_same_draws(answer):
+def check_seed_search(answer):
     import torch
 
-    a, b = answer
-    assert isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor), "a and b must be tensors made with torch.rand"
-    assert a.shape == (2, 2) and b.shape == (2, 2), f"expected two (2, 2) tensors, got {tuple(a.shape)} and {tuple(b.shape)}"
-    first_draw = torch.rand(2, 2, generator=torch.Generator().manual_seed(7))  # what set_seed(7) then rand gives
-    assert torch.equal(a, first_draw), "a is not the first draw after set_seed(7)"
-    assert torch.equal(a, b), "a and b differ: seed again before drawing b"
+    found_seed, next_four = answer
+    mystery = torch.tensor([567, 228, 936, 537])
+    assert isinstance(found_seed, int) and not isinstance(found_seed, bool), (
+        f"found_seed should be a Python int, got {type(found_seed).__name__}")
+    assert 0 <= found_seed < 1000, f"the seed is a whole number from 0 to 999, got {found_seed}"
+    generator = torch.Generator().manual_seed(found_seed)
+    assert torch.equal(torch.randint(0, 1000, (4,), generator=generator), mystery), (
+        f"seed {found_seed} does not reproduce mystery: try every seed from 0 to 999")
+    expected_next = torch.randint(0, 1000, (4,), generator=generator)
+    assert isinstance(next_four, torch.Tensor), f"next_four should be a tensor, got {type(next_four).__name__}"
+    assert not torch.equal(next_four, mystery), "next_four repeats mystery: draw a second time from the same generator"
+    assert torch.equal(next_four, expected_next), (
+        "next_four is not the second draw of a generator seeded with found_seed")
 
 
-check_exercise("00.1", check_same_draws, points=1, answer=lambda: (a, b))
+check_exercise("00.1", check_seed_search, points=1, answer=lambda: (found_seed, next_four))
 
 # %% [markdown]
-# **00.2** Put a tensor `ones_on_device` of shape `(3,)` full of ones, dtype `float32`, on `DEVICE`.
+# **00.2 · Move a batch to a device.** Data often arrives in *batches* kept in a dict that holds
+# tensors next to plain values, e.g. `{"images": ..., "labels": ..., "name": "train"}`. Write
+# `move_batch(batch, device)` that returns a **new** dict with the same keys, where every tensor
+# has been moved to `device` and every other value is passed on unchanged. Calling `.to()` on
+# everything fails (a string has no `.to`), and returning the dict as it is would look right on a
+# machine without a GPU. That is why the check also calls your function with
+# `torch.device("meta")`: a device that exists on every machine and stores only shapes and dtypes,
+# no values, so it shows whether the tensors really moved.
 
 # %%
 ### BEGIN SOLUTION
-ones_on_device = torch.ones(3).to(DEVICE)
+def move_batch(batch, device):
+    return {key: value.to(device) if torch.is_tensor(value) else value for key, value in batch.items()}
 ### END SOLUTION
 
+
+batch = {"images": torch.zeros(2, 1, 4, 4), "labels": torch.tensor([3, 7]), "name": "train", "size": 2}
+moved = move_batch(batch, DEVICE)
+for key, value in moved.items():
+    print(f"{key:<7}", f"tensor, on DEVICE: {value.device.type == DEVICE.type}" if torch.is_tensor(value) else repr(value))
+
 # %%
-def check_ones_on_device(answer):
+def check_move_batch(answer):
     import torch
 
-    assert isinstance(answer["values"], torch.Tensor), f"ones_on_device must be a tensor, got {answer['type']}"
-    assert answer["device"] == answer["chosen"], f"it lives on {answer['device']}, not the chosen device"
-    values = answer["values"]
-    assert values.dtype == torch.float32, f"dtype is {values.dtype}, expected torch.float32"
-    assert values.shape == (3,) and torch.equal(values, torch.ones(3)), "values are not three ones"
+    assert answer["type"] == "dict", f"move_batch should return a dict, got {answer['type']}"
+    assert answer["keys"] == ["images", "labels", "name", "size"], f"keys changed: {answer['keys']}"
+    assert answer["plain"] == {"name": "train", "size": 2}, "values that are not tensors must pass through unchanged"
+    assert answer["meta"] == {"images": ["meta", "torch.float32", [2, 1, 4, 4]], "labels": ["meta", "torch.int64", [2]]}, (
+        f"with device meta the tensors should land on meta, same dtype and shape, got {answer['meta']}")
+    assert answer["input_untouched"], "the batch you were given changed: build a new dict instead of editing it"
+    images, labels = answer["on_chosen"]
+    assert answer["chosen_devices"] == [answer["chosen"]] * 2, "with DEVICE, both tensors should end up on DEVICE"
+    assert torch.equal(images, torch.zeros(2, 1, 4, 4)) and torch.equal(labels, torch.tensor([3, 7])), (
+        "the moved tensors should keep their values")
 
 
-def ones_on_device_answer():
-    device = ones_on_device.device.type if torch.is_tensor(ones_on_device) else None
-    return {"values": ones_on_device, "device": device, "chosen": DEVICE.type, "type": type(ones_on_device).__name__}
+def move_batch_answer():
+    def new_batch():
+        return {"images": torch.zeros(2, 1, 4, 4), "labels": torch.tensor([3, 7]), "name": "train", "size": 2}
+
+    batch = new_batch()
+    to_meta = move_batch(batch, torch.device("meta"))
+    untouched = all(batch[key].device.type == "cpu" for key in ("images", "labels"))
+    to_chosen = move_batch(new_batch(), DEVICE)
+    return {
+        "type": type(to_meta).__name__,
+        "keys": sorted(to_meta),
+        "plain": {key: value for key, value in to_meta.items() if not torch.is_tensor(value)},
+        "meta": {key: [value.device.type, str(value.dtype), list(value.shape)]
+                 for key, value in to_meta.items() if torch.is_tensor(value)},
+        "input_untouched": untouched,
+        "on_chosen": [to_chosen["images"], to_chosen["labels"]],
+        "chosen_devices": [to_chosen["images"].device.type, to_chosen["labels"].device.type],
+        "chosen": DEVICE.type,
+    }
 
 
-check_exercise("00.2", check_ones_on_device, points=1, answer=ones_on_device_answer)
+check_exercise("00.2", check_move_batch, points=1, answer=move_batch_answer)
 
 # %% [markdown]
 # ## Summary
@@ -230,5 +289,7 @@ check_exercise("00.2", check_ones_on_device, points=1, answer=ones_on_device_ans
 # - Versions: `torch.__version__`, `torch.version.cuda`, `torch.backends.cudnn.version()`.
 # - `get_device()` honours `COURSE_DEVICE`; print `DEVICE.type`, not the device itself.
 # - `set_seed` makes every random draw repeatable; draw on the CPU, then `.to(DEVICE)`.
+#   A seed fixes the whole stream of draws, which is why a lost seed can be found again by search.
+# - `.to(device)` moves tensors only: move each tensor of a batch, pass other values on.
 # - `get_memory_info()` tells you how much room there is.
 # - Next: lesson 01 takes tensors apart.

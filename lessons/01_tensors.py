@@ -21,8 +21,8 @@
 # 2. which dtypes exist, what they cost, and how values change when you convert between them;
 # 3. how to select elements: indexing, `masked_select`, `index_select`, `where`, `clamp`, `nonzero`;
 # 4. how to join and split tensors: `cat` versus `stack`, `chunk` and `split`;
-# 5. how to change a tensor's shape, and which operations share memory (`view`, `transpose`,
-#    `expand`) and which copy (`contiguous`, `repeat`);
+# 5. how to change a tensor's shape, which operations share memory (`view`, `transpose`,
+#    `expand`) and which copy (`repeat`, and `contiguous` when it has to), and when `view` works;
 # 6. element-wise math, `mm` versus `matmul`, and sorting (`sort`, `topk`, `max` along a dim);
 # 7. `gather` and `scatter_` — picking one value per row and building one-hot matrices;
 # 8. the broadcasting rules;
@@ -302,12 +302,22 @@ print(torch.stack([a, b], dim=0).shape, torch.stack([a, b], dim=2).shape)
 print(torch.cat([a, b], dim=1))
 
 # %% [markdown]
-# The reverse: `chunk(n)` cuts into `n` pieces (the last one may be smaller); `split(size)` cuts
-# into pieces of a given size, or into sizes you list. Both return views.
+# The reverse:
+#
+# - `chunk(n)` makes every piece `ceil(length / n)` long, the last one shorter if needed. It
+#   returns **at most** `n` pieces, and can return fewer: 6 elements in 4 chunks means pieces of
+#   2, and three of those already use up all 6 elements.
+# - `tensor_split(n)` always returns exactly `n` pieces, whose sizes differ by at most 1.
+# - `split(size)` cuts into pieces of a given size, or into the sizes you list.
+#
+# All of them return views, not copies.
 
 # %%
 v = torch.arange(10)
 print(v.chunk(3))
+pieces = torch.arange(6).chunk(4)
+print(pieces, "->", len(pieces), "pieces, not 4")
+print(torch.arange(6).tensor_split(4))
 print(v.split(4))
 print(v.split([2, 3, 5]))
 
@@ -333,9 +343,9 @@ print(x)
 #
 # `transpose(d0, d1)` swaps two dimensions, `permute(dims)` reorders all of them (e.g. an image
 # stored as `(H, W, C)` becomes `(C, H, W)` for PyTorch). Both only swap strides: the result is a
-# view whose elements are no longer in row-major order, i.e. **not contiguous**. `view` refuses
-# such tensors (see *Common mistakes*); `.contiguous()` makes a row-major copy, and `reshape`
-# copies only when it has to.
+# view whose elements are no longer in row-major order, i.e. **not contiguous**. `.contiguous()`
+# makes a row-major copy of such a tensor (and returns the tensor itself when it already is
+# contiguous); `reshape` copies only when it has to.
 
 # %%
 m = torch.arange(6).reshape(2, 3)
@@ -348,6 +358,29 @@ print(mt.contiguous().is_contiguous(), mt.reshape(6))
 image_hwc = torch.zeros(28, 32, 3)
 print(image_hwc.permute(2, 0, 1).shape)
 print(torch.zeros(2, 3, 5).permute(2, 0, 1).shape)
+
+# %% [markdown]
+# ### When does `view` work?
+#
+# `view` never copies, so it must describe the new shape with new strides over the **same**
+# memory. Being contiguous is not required; what is required is that every new dimension either
+# splits one old dimension, or merges old dimensions that lie one right after the other in memory
+# (the stride of the outer one equals size × stride of the inner one).
+#
+# Keeping the first 4 columns of a `(4, 6)` matrix gives a non-contiguous `(4, 4)` view with strides
+# `(6, 1)`: inside a row the 4 numbers are neighbours in memory, but between two rows there is a gap
+# of 2 numbers that belong to the dropped columns. Cutting every row into `2 × 2` only splits the
+# last dimension, so `view` works and shares memory. Flattening all 16 numbers would have to step
+# over those gaps, which no single stride can express: that `view` fails, and `reshape` copies.
+
+# %%
+wide = torch.arange(24).reshape(4, 6)
+left = wide[:, :4]                       # (4, 4), strides (6, 1): not contiguous
+print("contiguous:", left.is_contiguous(), "| strides:", left.stride())
+blocks = left.view(4, 2, 2)              # splits each row: a view of the same memory
+print("view(4, 2, 2) works, strides:", blocks.stride(), "| shares memory:", blocks.data_ptr() == left.data_ptr())
+flat = left.reshape(16)                  # view(16) would fail (see Common mistakes); reshape copies
+print("reshape(16) shares memory:", flat.data_ptr() == left.data_ptr())
 
 # %% [markdown]
 # ### `squeeze`, `unsqueeze`, `narrow`
@@ -652,8 +685,11 @@ record_metrics("01_tensors", checks_passed=checks_passed, checks_total=len(check
 # The errors below are real; read the messages, they usually say exactly what is wrong. They are
 # run on CPU tensors (the same mistakes fail the same way on a GPU).
 #
-# **1. `view` on a non-contiguous tensor.** After `transpose` or `permute` the elements are no
-# longer in row-major order, and `view` cannot reinterpret them without copying.
+# **1. `view` to a shape the strides cannot express.** A transposed `(3, 2)` matrix has strides
+# `(1, 3)`: reading it row by row jumps back and forth in memory, so no single stride can walk
+# all 6 elements in that order, and `view(6)` fails. (`left.view(16)` from section 5 fails with the
+# same message.) The message's *contiguous subspaces* are the runs of memory that one stride can
+# step through; the dimension you asked for would span two of them.
 
 # %% tags=["raises-exception"]
 transposed = torch.arange(6).reshape(2, 3).t()
@@ -686,10 +722,19 @@ print(torch.cat([torch.zeros(2, 3), torch.zeros(2, 4)], dim=1).shape)
 torch.mm(torch.ones(2, 3), torch.ones(2, 3))
 
 # %% [markdown]
+# `mat1` and `mat2` are the two arguments in order, and their shapes are written `rows x columns`.
+# The product needs mat1's last size (3) to equal mat2's first size (2). `torch.ones(2, 3) @
+# torch.ones(2, 3).T`, of shape `(2, 3) @ (3, 2)`, would work.
+
+# %% [markdown]
 # **4. `mm` does not broadcast.** A batch of matrices needs `matmul` (or `@`).
 
 # %% tags=["raises-exception"]
 torch.mm(torch.ones(4, 2, 3), torch.ones(3, 5))
+
+# %% [markdown]
+# `self` is the first argument: it has 3 dimensions, and `mm` takes 2-D matrices only.
+# `torch.ones(4, 2, 3) @ torch.ones(3, 5)` broadcasts and gives `(4, 2, 5)`.
 
 # %% [markdown]
 # **5. Mixing an integer tensor with a float tensor in a matrix product.** `arange` of integers
@@ -699,7 +744,8 @@ torch.mm(torch.ones(4, 2, 3), torch.ones(3, 5))
 torch.arange(6).reshape(2, 3) @ torch.ones(3, 2)
 
 # %% [markdown]
-# Convert one side first: `.float()`.
+# `m1` and `m2` are the two operands; `long int` is `int64` and `float` is `float32`. Convert one
+# side first: `.float()`.
 
 # %%
 print(torch.arange(6).reshape(2, 3).float() @ torch.ones(3, 2))
@@ -710,6 +756,11 @@ print(torch.arange(6).reshape(2, 3).float() @ torch.ones(3, 2))
 
 # %% tags=["raises-exception"]
 torch.ones(2, 3) + torch.tensor([10.0, 20.0])
+
+# %% [markdown]
+# Tensor `a` is the left operand and `b` the right one. After `b` is padded to shape `(1, 2)`,
+# dimension 1 is where they disagree: 3 against 2, and neither is 1 (a *singleton*). Making `b` a
+# column fixes it:
 
 # %%
 print(torch.ones(2, 3) + torch.tensor([10.0, 20.0]).unsqueeze(1))
@@ -722,106 +773,204 @@ print(torch.ones(2, 3) + torch.tensor([10.0, 20.0]).unsqueeze(1))
 torch.ones(2, 3).expand(4, 3)
 
 # %% [markdown]
+# Dimension 0 has size 2, not 1 ("non-singleton"), so it cannot be stretched to 4. To get 4 rows,
+# copy with `repeat(2, 1)`, or start from a single row `torch.ones(1, 3).expand(4, 3)`.
+
+# %% [markdown]
 # ## Exercises
 #
-# **01.1 One-hot with `scatter_`.** Build `one_hot_labels`, a `float32` tensor of shape `(6, 4)`
-# whose row `i` is all zeros except for a 1 in column `class_ids[i]`. Use `torch.zeros` and
-# `scatter_` (not `F.one_hot`).
+# **01.1 · Weighted votes with `scatter_add_`.** Several annotators labelled each sample:
+# `votes[i, j]` is the class annotator `j` chose for sample `i`, and `weights[i, j]` how much we
+# trust that annotator. Write `vote_scores(votes, weights, num_classes)` that returns a tensor of
+# shape `(n_samples, num_classes)`, with the dtype and device of `weights`, whose entry `[i, c]`
+# is the sum of `weights[i, j]` over the annotators `j` who voted `c` (0 where nobody did).
+#
+# `scatter_add_(dim, index, src)` works like `scatter_` but **adds** `src[i][j]` into
+# `out[i][index[i][j]]` instead of overwriting it. Think about what `scatter_` would do when two
+# annotators pick the same class, and about a class that nobody picked. (Any approach that gives
+# the right numbers is accepted; `scatter_add_` does it in one call.)
 
 # %%
-class_ids = torch.tensor([3, 1, 0, 3, 2, 1])
+votes = torch.tensor([[0, 2, 2, 1, 2],
+                      [3, 3, 3, 3, 3],
+                      [1, 0, 1, 0, 2],
+                      [2, 1, 0, 1, 1]]).to(DEVICE)
+weights = torch.tensor([[1.0, 0.5, 0.25, 1.0, 0.5],
+                        [0.5, 0.5, 0.5, 0.5, 0.5],
+                        [1.0, 0.25, 0.75, 0.5, 1.0],
+                        [0.25, 1.0, 0.5, 0.5, 0.75]]).to(DEVICE)
 
 ### BEGIN SOLUTION
-one_hot_labels = torch.zeros(len(class_ids), 4).scatter_(1, class_ids.unsqueeze(1), 1.0)
+def vote_scores(votes, weights, num_classes):
+    scores = torch.zeros(votes.shape[0], num_classes, dtype=weights.dtype, device=weights.device)
+    return scores.scatter_add_(1, votes, weights)
 ### END SOLUTION
+
+
+print(vote_scores(votes, weights, 4).cpu())
 
 # %%
 from tools import check_exercise
 
 
-def check_one_hot(one_hot_labels):
+def check_vote_scores(answer):
     import torch
-    import torch.nn.functional as F
 
-    class_ids = torch.tensor([3, 1, 0, 3, 2, 1])
-    assert isinstance(one_hot_labels, torch.Tensor), "one_hot_labels must be a tensor"
-    assert one_hot_labels.shape == (6, 4), f"expected shape (6, 4), got {tuple(one_hot_labels.shape)}"
-    assert one_hot_labels.dtype == torch.float32, f"expected float32, got {one_hot_labels.dtype}"
-    assert torch.equal(one_hot_labels.sum(dim=1), torch.ones(6)), "every row must contain exactly one 1"
-    assert torch.equal(one_hot_labels.argmax(dim=1), class_ids), "the 1 of row i must sit in column class_ids[i]"
-    assert torch.equal(one_hot_labels, F.one_hot(class_ids, 4).float()), "values other than 0 and 1 found"
+    cases = [  # (votes, weights, num_classes, dtype) in the order vote_scores_answer uses them
+        ([[0, 2, 2, 1, 2], [3, 3, 3, 3, 3], [1, 0, 1, 0, 2], [2, 1, 0, 1, 1]],
+         [[1.0, 0.5, 0.25, 1.0, 0.5], [0.5, 0.5, 0.5, 0.5, 0.5], [1.0, 0.25, 0.75, 0.5, 1.0], [0.25, 1.0, 0.5, 0.5, 0.75]],
+         4, torch.float32),
+        ([[0, 0, 4, 1], [2, 2, 2, 0], [1, 4, 4, 4]],
+         [[0.5, 0.25, 1.0, 2.0], [1.0, 1.0, 0.5, 0.25], [0.75, 0.5, 0.5, 0.125]],
+         5, torch.float64),
+    ]
+    assert isinstance(answer, dict) and len(answer["scores"]) == len(cases), "vote_scores should return one tensor per call"
+    for (votes, weights, num_classes, dtype), got, device in zip(cases, answer["scores"], answer["devices"]):
+        expected = torch.zeros(len(votes), num_classes, dtype=dtype)
+        for i, row in enumerate(votes):
+            for j, c in enumerate(row):
+                expected[i, c] += weights[i][j]
+        assert isinstance(got, torch.Tensor), f"vote_scores should return a tensor, got {type(got).__name__}"
+        assert tuple(got.shape) == tuple(expected.shape), (
+            f"expected shape {tuple(expected.shape)} for {num_classes} classes, got {tuple(got.shape)}")
+        assert got.dtype == dtype, f"the result should have the dtype of weights ({dtype}), got {got.dtype}"
+        assert device == answer["chosen"], "the result should live on the device of weights"
+        assert torch.equal(got, expected), (
+            f"wrong sums for votes {votes}: expected {expected.tolist()}, got {got.tolist()} "
+            "(several annotators may pick the same class: their weights add up)")
 
 
-check_exercise("01.1", check_one_hot, points=1, answer=lambda: one_hot_labels)
+def vote_scores_answer():
+    probe_votes = torch.tensor([[0, 0, 4, 1], [2, 2, 2, 0], [1, 4, 4, 4]]).to(DEVICE)
+    probe_weights = torch.tensor([[0.5, 0.25, 1.0, 2.0], [1.0, 1.0, 0.5, 0.25], [0.75, 0.5, 0.5, 0.125]],
+                                 dtype=torch.float64).to(DEVICE)
+    outputs = [vote_scores(votes, weights, 4), vote_scores(probe_votes, probe_weights, 5)]
+    return {"scores": outputs, "devices": [out.device.type if torch.is_tensor(out) else None for out in outputs],
+            "chosen": DEVICE.type}
+
+
+check_exercise("01.1", check_vote_scores, points=1, answer=vote_scores_answer)
 
 # %% [markdown]
-# **01.2 One value per row with `gather`.** `logits` holds scores for 5 samples and 6 classes.
-# Using `gather`, make `true_class_scores`, a 1-D tensor of length 5 with `logits[i, truth[i]]`.
+# **01.2 · Rank every row with `argsort` and `gather`.** Each row of `scores` holds a model's scores
+# for the 5 products in the same row of `items` (product ids). Write `rank_rows(scores, items)` that
+# returns a tensor shaped like `items` whose row `i` lists `items[i]` from the highest score to the
+# lowest. Every row needs its own order, which is exactly the index pattern `gather` reads; plain
+# indexing can do it too, but only with a second index tensor for the rows. (Any approach that gives
+# the right tensor is accepted; the check also tries other shapes.)
 
 # %%
-g = torch.Generator().manual_seed(12)
-logits = torch.randn(5, 6, generator=g).to(DEVICE)
-truth = torch.tensor([5, 0, 2, 2, 4]).to(DEVICE)
+g = torch.Generator().manual_seed(21)
+scores = torch.rand(4, 5, generator=g).to(DEVICE)
+items = (torch.randperm(20, generator=g).reshape(4, 5) + 100).to(DEVICE)
+print(scores.cpu())
+print(items.cpu())
 
 ### BEGIN SOLUTION
-true_class_scores = logits.gather(1, truth.unsqueeze(1)).squeeze(1)
-print(true_class_scores.cpu())
+def rank_rows(scores, items):
+    order = scores.argsort(dim=1, descending=True)
+    return items.gather(1, order)
 ### END SOLUTION
 
+
+print(rank_rows(scores, items).cpu())
+
 # %%
-def check_gather(true_class_scores):
+def check_rank_rows(answer):
     import torch
 
-    g = torch.Generator().manual_seed(12)
-    logits = torch.randn(5, 6, generator=g)
-    truth = torch.tensor([5, 0, 2, 2, 4])
-    assert isinstance(true_class_scores, torch.Tensor), "true_class_scores must be a tensor"
-    assert true_class_scores.shape == (5,), f"expected shape (5,), got {tuple(true_class_scores.shape)}: squeeze the gathered column"
-    expected = torch.stack([logits[i, truth[i]] for i in range(5)])
-    assert torch.equal(true_class_scores, expected), "values differ from logits[i, truth[i]]"
+    for seed, shape, got in zip((21, 22), ((4, 5), (3, 6)), answer["ranked"]):
+        g = torch.Generator().manual_seed(seed)  # the scores and items rank_rows_answer builds
+        scores = torch.rand(*shape, generator=g)
+        items = torch.randperm(shape[0] * shape[1], generator=g).reshape(shape) + 100
+        expected = torch.tensor([[item for _, item in sorted(zip(s.tolist(), row.tolist()), reverse=True)]
+                                 for s, row in zip(scores, items)])
+        assert isinstance(got, torch.Tensor), f"rank_rows should return a tensor, got {type(got).__name__}"
+        assert tuple(got.shape) == shape, f"expected shape {shape}, got {tuple(got.shape)}"
+        assert torch.equal(got, expected), (
+            f"for a {shape} input row 0 should be {expected[0].tolist()}, got {got[0].tolist()}: "
+            "order the items by their scores, highest first")
+    assert answer["devices"] == [answer["chosen"]] * 2, "keep the result on the device of the inputs"
 
 
-check_exercise("01.2", check_gather, points=1, answer=lambda: true_class_scores)
+def rank_rows_answer():
+    ranked = []
+    for seed, shape in ((21, (4, 5)), (22, (3, 6))):
+        g = torch.Generator().manual_seed(seed)
+        probe_scores = torch.rand(*shape, generator=g).to(DEVICE)
+        probe_items = (torch.randperm(shape[0] * shape[1], generator=g).reshape(shape) + 100).to(DEVICE)
+        ranked.append(rank_rows(probe_scores, probe_items))
+    return {"ranked": ranked, "devices": [r.device.type if torch.is_tensor(r) else None for r in ranked],
+            "chosen": DEVICE.type}
+
+
+check_exercise("01.2", check_rank_rows, points=1, answer=rank_rows_answer)
 
 # %% [markdown]
-# **01.3 A pairwise-distance matrix by broadcasting.** `points_a` has 5 points and `points_b`
-# 3 points in the plane. Without a Python loop, compute `distances` of shape `(5, 3)` with
-# `distances[i, j]` = Euclidean distance between `points_a[i]` and `points_b[j]`.
-# Hint: give the two tensors shapes `(5, 1, 2)` and `(1, 3, 2)`, subtract, then reduce the last
-# dimension.
+# **01.3 · Offsets between two point sets by broadcasting.** `points_a` holds `n` points and
+# `points_b` holds `m` points, both in `d` dimensions. Write `offsets_and_nearest(points_a, points_b)`
+# that returns two tensors:
+#
+# - `offsets` of shape `(n, m, d)`, with `offsets[i, j] = points_b[j] - points_a[i]`, the vector
+#   that leads from `a[i]` to `b[j]`: the broadcast difference itself, without a Python loop;
+# - `nearest` of shape `(n, d)`: for every `a[i]`, the offset to the point of `b` closest to it.
+#
+# Hint: give the two tensors shapes `(n, 1, d)` and `(1, m, d)`. `torch.cdist` gives distances but
+# not offsets; the check tries 2-D and 3-D points.
 
 # %%
 points_a = torch.tensor([[0.0, 0.0], [3.0, 4.0], [1.0, 1.0], [-2.0, 0.0], [6.0, 8.0]]).to(DEVICE)
 points_b = torch.tensor([[0.0, 0.0], [3.0, 0.0], [-3.0, -4.0]]).to(DEVICE)
 
 ### BEGIN SOLUTION
-differences = points_a.unsqueeze(1) - points_b.unsqueeze(0)
-distances = differences.pow(2).sum(dim=-1).sqrt()
-print(distances.cpu())
+def offsets_and_nearest(points_a, points_b):
+    offsets = points_b.unsqueeze(0) - points_a.unsqueeze(1)           # (n, m, d)
+    closest = offsets.pow(2).sum(dim=-1).argmin(dim=1)                 # (n,): index into b
+    nearest = offsets[torch.arange(len(points_a), device=points_a.device), closest]
+    return offsets, nearest
 ### END SOLUTION
 
+
+offsets, nearest = offsets_and_nearest(points_a, points_b)
+print(tuple(offsets.shape))
+print(nearest.cpu())
+
 # %%
-def check_distances(answer):
+def check_offsets(answer):
     import torch
 
-    distances = answer["distances"]
-    assert isinstance(distances, torch.Tensor), "distances must be a tensor"
-    assert distances.shape == (5, 3), f"expected shape (5, 3), got {tuple(distances.shape)}"
-    assert answer["device"] == answer["chosen"], "keep the computation on DEVICE"
-    points_a = torch.tensor([[0.0, 0.0], [3.0, 4.0], [1.0, 1.0], [-2.0, 0.0], [6.0, 8.0]])
-    points_b = torch.tensor([[0.0, 0.0], [3.0, 0.0], [-3.0, -4.0]])
-    by_hand = torch.tensor([5.0, 4.0, 10.0])  # distances from (3, 4) to the three points of b
-    assert torch.allclose(distances[1], by_hand), f"row 1 should be {by_hand.tolist()}, got {distances[1].tolist()}"
-    reference = torch.cdist(points_a, points_b)
-    assert torch.allclose(distances, reference, atol=1e-5), "some distances differ from torch.cdist"
+    cases = [  # the point sets offsets_and_nearest_answer passes, in the same order
+        ([[0.0, 0.0], [3.0, 4.0], [1.0, 1.0], [-2.0, 0.0], [6.0, 8.0]], [[0.0, 0.0], [3.0, 0.0], [-3.0, -4.0]]),
+        ([[4.0, 5.0, -5.0], [-2.0, 3.0, 3.0], [-5.0, -1.0, -4.0], [-5.0, 2.0, 4.0]],
+         [[-2.0, 2.0, 4.0], [2.0, -2.0, 5.0], [5.0, -1.0, -1.0], [2.0, 4.0, 3.0], [-1.0, -1.0, 1.0], [0.0, 0.0, 3.0]]),
+    ]
+    assert answer["devices"] == [answer["chosen"]] * 4, "keep the computation on the device of the inputs"
+    for (a, b), (offsets, nearest) in zip(cases, answer["results"]):
+        n, m, d = len(a), len(b), len(a[0])
+        assert isinstance(offsets, torch.Tensor) and isinstance(nearest, torch.Tensor), "return two tensors"
+        assert tuple(offsets.shape) == (n, m, d), f"offsets: expected shape {(n, m, d)}, got {tuple(offsets.shape)}"
+        for i in range(n):
+            for j in range(m):
+                vector = [b[j][k] - a[i][k] for k in range(d)]
+                assert offsets[i, j].tolist() == vector, (
+                    f"offsets[{i}, {j}] should be b[{j}] - a[{i}] = {vector}, got {offsets[i, j].tolist()}")
+        assert tuple(nearest.shape) == (n, d), f"nearest: expected shape {(n, d)}, got {tuple(nearest.shape)}"
+        for i in range(n):
+            best = min(range(m), key=lambda j: sum((b[j][k] - a[i][k]) ** 2 for k in range(d)))
+            vector = [b[best][k] - a[i][k] for k in range(d)]
+            assert nearest[i].tolist() == vector, f"nearest[{i}] should be {vector}, got {nearest[i].tolist()}"
 
 
-def distances_answer():
-    device = distances.device.type if torch.is_tensor(distances) else None
-    return {"distances": distances, "device": device, "chosen": DEVICE.type}
+def offsets_and_nearest_answer():
+    probe_a = torch.tensor([[4.0, 5.0, -5.0], [-2.0, 3.0, 3.0], [-5.0, -1.0, -4.0], [-5.0, 2.0, 4.0]]).to(DEVICE)
+    probe_b = torch.tensor([[-2.0, 2.0, 4.0], [2.0, -2.0, 5.0], [5.0, -1.0, -1.0], [2.0, 4.0, 3.0],
+                            [-1.0, -1.0, 1.0], [0.0, 0.0, 3.0]]).to(DEVICE)
+    results = [offsets_and_nearest(points_a, points_b), offsets_and_nearest(probe_a, probe_b)]
+    devices = [t.device.type if torch.is_tensor(t) else None for pair in results for t in pair]
+    return {"results": results, "devices": devices, "chosen": DEVICE.type}
 
 
-check_exercise("01.3", check_distances, points=2, answer=distances_answer)
+check_exercise("01.3", check_offsets, points=2, answer=offsets_and_nearest_answer)
 
 # %% [markdown]
 # ## Summary
@@ -833,12 +982,15 @@ check_exercise("01.3", check_distances, points=2, answer=distances_answer)
 #   float → int truncates; mixed operations promote.
 # - **Select** with slices (views), index lists (copies), masks and `masked_select` (1-D),
 #   `index_select`, `where`, `clamp`, `nonzero`.
-# - **Join** with `cat` (existing dim) or `stack` (new dim); **split** with `chunk` or `split`.
-# - **Reshape** with `view` (contiguous only) or `reshape`; `transpose/permute` make
-#   non-contiguous views; `expand` is free, `repeat` copies; `repeat_interleave` repeats elements.
+# - **Join** with `cat` (existing dim) or `stack` (new dim); **split** with `chunk` (at most `n`
+#   pieces), `tensor_split` (exactly `n`) or `split` (by size).
+# - **Reshape** with `view` (never copies; fails when the new shape cannot be expressed with strides
+#   over the same memory) or `reshape` (copies only then); `transpose/permute` make non-contiguous
+#   views; `expand` is free, `repeat` copies; `repeat_interleave` repeats elements.
 # - **Math**: `add(alpha=)`, `addcmul`, `addcdiv`; `mm` is strictly 2-D, `matmul` broadcasts.
 #   `sort`, `topk` and `max(dim=)` return values *and* indices.
-# - **`gather`** reads one value per row, **`scatter_`** writes them (one-hot).
+# - **`gather`** reads values per row at positions you give, **`scatter_`** writes them (one-hot),
+#   **`scatter_add_`** adds them up where positions repeat.
 # - **Broadcasting** aligns shapes from the right; sizes must match or be 1.
 # - **Memory**: `clone` copies and stays in the graph, `detach` shares memory and leaves it,
 #   `copy_` writes into existing memory; a trailing `_` means in place.

@@ -18,7 +18,8 @@
 # - how `backward()` fills `.grad`, what its `gradient=` and `retain_graph=` arguments are for;
 # - how `torch.autograd.grad` returns gradients directly, and how `create_graph=True` gives a
 #   second derivative;
-# - why gradients *accumulate* and must be zeroed, and why a leaf cannot be changed in place;
+# - why gradients *accumulate* and must be zeroed, and why a leaf that requires grad cannot be
+#   changed in place outside `torch.no_grad()`;
 # - the difference between `detach()`, `torch.no_grad()`, `.data` and `model.eval()`;
 # - how to fit a straight line with nothing but tensors and autograd (no optimizer).
 
@@ -110,7 +111,7 @@ print("x.grad =", x.grad, "(x does not require grad, so nothing is computed for 
 # - `requires_grad`: whether operations on it are recorded. Anything computed from a tensor that
 #   requires grad requires grad too.
 # - `is_leaf`: a tensor you created yourself (not the result of a tracked operation). Only leaves
-#   get their `.grad` filled by `backward()`; they are where the graph starts.
+#   that require grad get their `.grad` filled by `backward()`; they are where the graph starts.
 # - `grad_fn`: the backward function of the operation that produced the tensor, `None` for leaves.
 #
 # (We print `grad_fn.name()` rather than `grad_fn` itself, whose repr contains a memory address.)
@@ -155,9 +156,10 @@ print("dy/da =", a.grad.item())
 print("a retains its grad:", a.retains_grad, "| b retains its grad:", b.retains_grad)
 
 # %% [markdown]
-# The graph is **dynamic** (define-by-run): it is rebuilt every time your Python code runs, so an
-# `if` or a loop simply produces a different graph on each call. That is why we had to recompute
-# `a`, `b` and `y` above instead of reusing the old ones.
+# The graph is **dynamic** (define-by-run): it is recorded anew every time your Python code runs,
+# so an `if` or a loop simply produces a different graph on each call. Above, running the three
+# lines again with a fresh `w` recorded a fresh graph around it; the first graph could not have
+# been reused anyway, because `backward()` frees it (next section).
 #
 # ## `backward()` in more detail
 #
@@ -263,11 +265,13 @@ z.backward()
 print("gradient flows only through the tracked branch: dz/dw =", w.grad.item(), "(would be 3 without detach)")
 
 # %% [markdown]
-# Why is `.data` unsafe? Autograd counts changes to every tensor it saved for the backward pass
-# (a *version counter*). Changing a value in place through `detach()` bumps that counter, so a
-# later `backward()` fails loudly instead of using a wrong value. Changing it through `.data`
-# bypasses the counter, and you silently get a **wrong gradient**. `sigmoid` saves its output
-# $s$ and uses $s(1-s)$ as its derivative; watch what happens when we overwrite $s$.
+# Why is `.data` unsafe? Every tensor carries a *version counter* that each in-place change
+# bumps, and autograd notes the version of every tensor it saves for the backward pass. Changing a
+# saved value in place through `detach()` bumps the counter (the detached tensor shares it), so a
+# later `backward()` notices the mismatch and fails loudly instead of using a wrong value.
+# Changing it through `.data` bypasses the counter, and you silently get a **wrong gradient**.
+# `sigmoid` saves its output $s$ and uses $s(1-s)$ as its derivative; watch what happens when we
+# overwrite $s$.
 #
 # These two cells use small CPU tensors so that the error message reads the same everywhere
 # (on a GPU only the tensor type in the message changes).
@@ -285,6 +289,13 @@ u = torch.tensor([0.0, 1.0, 2.0], requires_grad=True)
 s = torch.sigmoid(u)
 s.detach().zero_()       # the same edit through detach() is noticed...
 s.sum().backward()       # ...and backward refuses to use the stale value
+
+# %% [markdown]
+# Read the message from the left: *one of the variables needed for gradient computation* is a
+# tensor autograd saved; it is `output 0 of Sigmoid` (our `s`), now at version 1 although autograd
+# saved it at version 0. The hint at the end suggests `torch.autograd.set_detect_anomaly(True)`:
+# with it on, the error also shows where in your code the forward operation of the failing
+# backward step ran (here the `torch.sigmoid` line).
 
 # %% [markdown]
 # ## `model.eval()` is not `torch.no_grad()`
@@ -414,13 +425,42 @@ y.backward()
 y.backward()
 
 # %% [markdown]
+# The message says it: the *saved intermediate values* (here `a` and `b`) were freed by the first
+# `backward()`. Recompute the forward pass, or pass `retain_graph=True` to the first call if you
+# really need two passes through one graph.
+#
 # **Changing a leaf in place while autograd is watching.** `w.add_(...)`, `w -= ...` or
-# `w[0] = ...` outside `torch.no_grad()` is refused, because it would change a value the graph
-# depends on. Put parameter updates inside `with torch.no_grad():`.
+# `w[0] = ...` outside `torch.no_grad()` is refused, even with no graph around at all, as in the
+# cell below: `w` has just been created and nothing has used it yet. The reason is `w`'s **own**
+# history. With grad mode on, autograd records an in-place operation on a tensor that requires
+# grad as part of that tensor's history: the tensor gets a new `grad_fn`. On an intermediate
+# result that is allowed:
+
+# %%
+h = torch.tensor(1.0, device=DEVICE, requires_grad=True) * 2
+print("before h.add_(1):", h.grad_fn.name())
+h.add_(1)
+print("after h.add_(1): ", h.grad_fn.name(), "<- the in-place add is now h's history")
+
+# %% [markdown]
+# A leaf, however, is by definition a tensor without history: it is where the backward pass
+# stops and adds gradients into `.grad`. Recording `w.sub_(0.1)` would give the leaf a history, so
+# PyTorch refuses:
 
 # %% tags=["raises-exception"]
 w = torch.tensor(1.0, device=DEVICE, requires_grad=True)
 w.sub_(0.1)
+
+# %% [markdown]
+# *Leaf Variable* is the old name for a leaf tensor; *requires grad* and *in-place* name the two
+# conditions that together are forbidden. Inside `with torch.no_grad():` nothing is recorded, so
+# the very same update is allowed and `w` stays a leaf. That is where parameter updates belong
+# (optimizers do exactly this).
+
+# %%
+with torch.no_grad():
+    w.sub_(0.1)
+print(f"w = {w.item():.2f} | still a leaf: {w.is_leaf} | grad_fn: {w.grad_fn}")
 
 # %% [markdown]
 # **Updating with `w = w - lr * w.grad`.** It runs, but the name `w` now points to a *new*
@@ -441,6 +481,10 @@ print("still a leaf:", w.is_leaf, "| grad_fn:", w.grad_fn.name())
 # %% tags=["raises-exception"]
 xs = torch.tensor([1.0, 2.0, 3.0], device=DEVICE, requires_grad=True)
 (xs ** 2).backward()
+
+# %% [markdown]
+# *Implicitly created* refers to the `gradient=` argument: for a single number PyTorch can start
+# the backward pass from 1.0 by itself; for 3 numbers it needs to be told how to weight them.
 
 # %% [markdown]
 # **Moving a tensor after asking for gradients.** `torch.ones(3, requires_grad=True).to("cuda")`
@@ -541,7 +585,10 @@ check_exercise("02.2", check_gradients, points=1,
 
 # %% [markdown]
 # **02.3 · Fix the training loop.** This loop never converges. Find out why, and write a correct
-# `fit_line(x, y, steps=300, lr=0.05)` that returns the fitted `(w, b)` as Python floats.
+# `fit_line(x, y, steps=300, lr=0.05)` that returns the fitted `(w, b)` as Python floats. Keep
+# the method, plain gradient descent from zero: besides the fitted line, the check runs your
+# function for only 3 steps and compares with 3 steps of gradient descent worked out by hand, so a
+# formula that jumps straight to the best line does not pass.
 #
 # ```python
 # def fit_line(x, y, steps=300, lr=0.05):
@@ -574,16 +621,31 @@ def fit_line(x, y, steps=300, lr=0.05):
 
 # %%
 def check_fit_line(answer):
-    assert isinstance(answer, (tuple, list)) and len(answer) == 2, "fit_line should return the pair (w, b)"
-    w, b = answer
-    assert isinstance(w, float) and isinstance(b, float), "return (w, b) as Python floats"
+    import torch
+
+    fitted, three_steps = answer
+    for pair in (fitted, three_steps):
+        assert isinstance(pair, (tuple, list)) and len(pair) == 2, "fit_line should return the pair (w, b)"
+        assert all(isinstance(value, float) for value in pair), "return (w, b) as Python floats"
+    w, b = fitted
     assert abs(w + 1.5) < 1e-3, f"w = {w:.4f}, expected -1.5: are the gradients reset every step?"
     assert abs(b - 0.5) < 1e-3, f"b = {b:.4f}, expected 0.5: are the gradients reset every step?"
+    x = torch.linspace(-2, 2, 50, dtype=torch.float64)  # 3 steps of gradient descent, lr 0.1, from (0, 0)
+    y = -1.5 * x + 0.5
+    w_ref, b_ref = 0.0, 0.0
+    for _ in range(3):
+        residual = w_ref * x + b_ref - y
+        w_ref, b_ref = w_ref - 0.1 * (2 * residual * x).mean().item(), b_ref - 0.1 * (2 * residual).mean().item()
+    w3, b3 = three_steps
+    assert abs(w3 - w_ref) < 1e-4 and abs(b3 - b_ref) < 1e-4, (
+        f"after 3 steps with lr=0.1 gradient descent is at w = {w_ref:.4f}, b = {b_ref:.4f}; "
+        f"fit_line gave w = {w3:.4f}, b = {b3:.4f}: start from zero and take plain gradient steps")
 
 
 def fit_line_answer():
     x_line = torch.linspace(-2, 2, 50, device=DEVICE)
-    return fit_line(x_line, -1.5 * x_line + 0.5)
+    y_line = -1.5 * x_line + 0.5
+    return fit_line(x_line, y_line), fit_line(x_line, y_line, steps=3, lr=0.1)
 
 
 check_exercise("02.3", check_fit_line, points=2, answer=fit_line_answer)

@@ -64,7 +64,7 @@ def test_student_command_writes_notebook_and_script(tmp_path, capsys):
     assert main(["student", "00", "--out", str(tmp_path)]) == 0
     script = (tmp_path / "00_setup.py").read_text()
     assert 'raise NotImplementedError("exercise 00.1: replace this line with your solution")' in script
-    assert "a = torch.rand(2, 2)" not in script
+    assert "found_seed = candidate" not in script
     assert nbformat.read(tmp_path / "00_setup.ipynb", as_version=4).cells
     assert "1 student version(s)" in capsys.readouterr().out
 
