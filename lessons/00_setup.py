@@ -179,11 +179,11 @@ print((on_device * 2 + 1).cpu())
 #
 # **00.1 · A seed is not a secret.** The four numbers in `mystery` below were drawn with
 # `torch.randint(0, 1000, (4,), generator=torch.Generator().manual_seed(s))` for some whole number
-# `s` from 0 to 999. Find `s` and store it in `found_seed`. Then, from a generator seeded with
+# `s` from 0 to 999. Find `s` and store it in `found_seed`, as a Python `int`. Then, from a generator seeded with
 # `found_seed`, make `next_four`: the four numbers the *same* call gives right after `mystery`.
 #
 # Hint: a seed fixes the whole stream of draws, so you can try every candidate and compare.
-# A generator is a stream: its second draw differs from its first.
+# A generator is a stream: a second call continues where the first one stopped, it does not start over.
 
 # %%
 mystery = torch.tensor([567, 228, 936, 537])
@@ -226,11 +226,12 @@ check_exercise("00.1", check_seed_search, points=1, answer=lambda: (found_seed, 
 # **00.2 · Move a batch to a device.** Data often arrives in *batches* kept in a dict that holds
 # tensors next to plain values, e.g. `{"images": ..., "labels": ..., "name": "train"}`. Write
 # `move_batch(batch, device)` that returns a **new** dict with the same keys, where every tensor
-# has been moved to `device` and every other value is passed on unchanged. Calling `.to()` on
-# everything fails (a string has no `.to`), and returning the dict as it is would look right on a
-# machine without a GPU. That is why the check also calls your function with
-# `torch.device("meta")`: a device that exists on every machine and stores only shapes and dtypes,
-# no values, so it shows whether the tensors really moved.
+# has been moved to `device` and every other value is passed on unchanged. It must work for any
+# keys, not only those of the example below: the check adds one more tensor under a name of its
+# own. Calling `.to()` on everything fails (a string has no `.to`), and returning the dict as it
+# is would look right on a machine without a GPU. That is why the check also calls your function
+# with `torch.device("meta")`: a device that exists on every machine and stores only shapes and
+# dtypes, no values, so it shows whether the tensors really moved.
 
 # %%
 ### BEGIN SOLUTION
@@ -248,35 +249,42 @@ for key, value in moved.items():
 def check_move_batch(answer):
     import torch
 
-    assert answer["type"] == "dict", f"move_batch should return a dict, got {answer['type']}"
-    assert answer["keys"] == ["images", "labels", "name", "size"], f"keys changed: {answer['keys']}"
+    assert answer["is_dict"], f"move_batch should return a dict, got {answer['type']}"
+    assert answer["keys"] == ["depth_q7", "images", "labels", "name", "size"], (
+        f"the check passed the keys ['depth_q7', 'images', 'labels', 'name', 'size'], got back {answer['keys']}: "
+        "keep every key of the batch you are given")
     assert answer["plain"] == {"name": "train", "size": 2}, "values that are not tensors must pass through unchanged"
-    assert answer["meta"] == {"images": ["meta", "torch.float32", [2, 1, 4, 4]], "labels": ["meta", "torch.int64", [2]]}, (
-        f"with device meta the tensors should land on meta, same dtype and shape, got {answer['meta']}")
+    assert answer["meta"] == {"depth_q7": ["meta", "torch.float16", [2, 4, 4]],
+                              "images": ["meta", "torch.float32", [2, 1, 4, 4]],
+                              "labels": ["meta", "torch.int64", [2]]}, (
+        f"with device meta every tensor should land on meta, same dtype and shape, got {answer['meta']}")
     assert answer["input_untouched"], "the batch you were given changed: build a new dict instead of editing it"
-    images, labels = answer["on_chosen"]
-    assert answer["chosen_devices"] == [answer["chosen"]] * 2, "with DEVICE, both tensors should end up on DEVICE"
-    assert torch.equal(images, torch.zeros(2, 1, 4, 4)) and torch.equal(labels, torch.tensor([3, 7])), (
-        "the moved tensors should keep their values")
+    images, labels, depth = answer["on_chosen"]
+    assert answer["chosen_devices"] == [answer["chosen"]] * 3, "with DEVICE, every tensor should end up on DEVICE"
+    assert torch.equal(images, torch.zeros(2, 1, 4, 4)) and torch.equal(labels, torch.tensor([3, 7])) and (
+        torch.equal(depth, torch.full((2, 4, 4), 0.5, dtype=torch.float16))), "the moved tensors should keep their values"
 
 
 def move_batch_answer():
-    def new_batch():
-        return {"images": torch.zeros(2, 1, 4, 4), "labels": torch.tensor([3, 7]), "name": "train", "size": 2}
+    def new_batch():  # one more tensor than in the example, under a name nobody would guess
+        return {"images": torch.zeros(2, 1, 4, 4), "labels": torch.tensor([3, 7]), "name": "train", "size": 2,
+                "depth_q7": torch.full((2, 4, 4), 0.5, dtype=torch.float16)}
 
     batch = new_batch()
     to_meta = move_batch(batch, torch.device("meta"))
-    untouched = all(batch[key].device.type == "cpu" for key in ("images", "labels"))
+    untouched = all(batch[key].device.type == "cpu" for key in ("images", "labels", "depth_q7"))
     to_chosen = move_batch(new_batch(), DEVICE)
     return {
+        "is_dict": isinstance(to_meta, dict),
         "type": type(to_meta).__name__,
         "keys": sorted(to_meta),
         "plain": {key: value for key, value in to_meta.items() if not torch.is_tensor(value)},
         "meta": {key: [value.device.type, str(value.dtype), list(value.shape)]
                  for key, value in to_meta.items() if torch.is_tensor(value)},
         "input_untouched": untouched,
-        "on_chosen": [to_chosen["images"], to_chosen["labels"]],
-        "chosen_devices": [to_chosen["images"].device.type, to_chosen["labels"].device.type],
+        "on_chosen": [to_chosen.get(key) for key in ("images", "labels", "depth_q7")],
+        "chosen_devices": [to_chosen[key].device.type if torch.is_tensor(to_chosen.get(key)) else None
+                           for key in ("images", "labels", "depth_q7")],
         "chosen": DEVICE.type,
     }
 

@@ -363,17 +363,29 @@ print(torch.zeros(2, 3, 5).permute(2, 0, 1).shape)
 # ### When does `view` work?
 #
 # `view` never copies, so it must describe the new shape with new strides over the **same**
-# memory. Being contiguous is not required; what is required is that every new dimension either
-# splits one old dimension, or merges old dimensions that lie one right after the other in memory
-# (the stride of the outer one equals size × stride of the inner one).
+# memory. Being contiguous is not required. Read the old dimensions from left to right: when a
+# dimension's stride equals the size × stride of the next one, the two follow each other in
+# memory, and together they form one contiguous *run* that a single stride can walk. A view may
+# regroup the dimensions inside each run however it likes: split one, merge several, or both at
+# once. It fails only when a new dimension would have to span the boundary between two runs.
 #
-# Keeping the first 4 columns of a `(4, 6)` matrix gives a non-contiguous `(4, 4)` view with strides
-# `(6, 1)`: inside a row the 4 numbers are neighbours in memory, but between two rows there is a gap
-# of 2 numbers that belong to the dropped columns. Cutting every row into `2 × 2` only splits the
-# last dimension, so `view` works and shares memory. Flattening all 16 numbers would have to step
-# over those gaps, which no single stride can express: that `view` fails, and `reshape` copies.
+# A contiguous tensor is one single run, so every view of it works. `(2, 3, 4)` → `(4, 6)` is
+# neither a split of one old dimension nor a merge of whole ones (each new row of 6 takes one and
+# a half old rows of 4), and it is still a view.
+#
+# Keeping the first 4 columns of a `(4, 6)` matrix gives a non-contiguous `(4, 4)` view with
+# strides `(6, 1)`. Since 6 ≠ 4 × 1, rows and columns are two runs: inside a row the 4 numbers are
+# neighbours in memory, but between two rows there is a gap of 2 numbers that belong to the
+# dropped columns. Cutting every row into `2 × 2` stays inside the column run, so `view(4, 2, 2)`
+# works and shares memory (so would `view(2, 2, 4)`, which groups the rows in pairs). Flattening
+# all 16 numbers needs one dimension that crosses from one row to the next, over a gap; no single
+# stride can express that: `view(16)` fails, and `reshape` copies.
 
 # %%
+cube = torch.arange(24).reshape(2, 3, 4)  # contiguous: one run of 24 numbers
+regrouped = cube.view(4, 6)
+print("(2, 3, 4) -> view(4, 6), strides:", regrouped.stride(), "| row 1:", regrouped[1].tolist())
+
 wide = torch.arange(24).reshape(4, 6)
 left = wide[:, :4]                       # (4, 4), strides (6, 1): not contiguous
 print("contiguous:", left.is_contiguous(), "| strides:", left.stride())
@@ -823,6 +835,9 @@ def check_vote_scores(answer):
         ([[0, 0, 4, 1], [2, 2, 2, 0], [1, 4, 4, 4]],
          [[0.5, 0.25, 1.0, 2.0], [1.0, 1.0, 0.5, 0.25], [0.75, 0.5, 0.5, 0.125]],
          5, torch.float64),
+        ([[1, 0, 3], [2, 2, 0], [3, 1, 1]],  # classes 4 and 5 get no vote at all
+         [[1.0, 0.5, 0.25], [0.75, 0.5, 2.0], [1.5, 0.25, 1.0]],
+         6, torch.float32),
     ]
     assert isinstance(answer, dict) and len(answer["scores"]) == len(cases), "vote_scores should return one tensor per call"
     for (votes, weights, num_classes, dtype), got, device in zip(cases, answer["scores"], answer["devices"]):
@@ -832,7 +847,8 @@ def check_vote_scores(answer):
                 expected[i, c] += weights[i][j]
         assert isinstance(got, torch.Tensor), f"vote_scores should return a tensor, got {type(got).__name__}"
         assert tuple(got.shape) == tuple(expected.shape), (
-            f"expected shape {tuple(expected.shape)} for {num_classes} classes, got {tuple(got.shape)}")
+            f"expected shape {tuple(expected.shape)} for {num_classes} classes, got {tuple(got.shape)} "
+            "(the classes nobody voted for still get a column)")
         assert got.dtype == dtype, f"the result should have the dtype of weights ({dtype}), got {got.dtype}"
         assert device == answer["chosen"], "the result should live on the device of weights"
         assert torch.equal(got, expected), (
@@ -844,7 +860,10 @@ def vote_scores_answer():
     probe_votes = torch.tensor([[0, 0, 4, 1], [2, 2, 2, 0], [1, 4, 4, 4]]).to(DEVICE)
     probe_weights = torch.tensor([[0.5, 0.25, 1.0, 2.0], [1.0, 1.0, 0.5, 0.25], [0.75, 0.5, 0.5, 0.125]],
                                  dtype=torch.float64).to(DEVICE)
-    outputs = [vote_scores(votes, weights, 4), vote_scores(probe_votes, probe_weights, 5)]
+    unused_votes = torch.tensor([[1, 0, 3], [2, 2, 0], [3, 1, 1]]).to(DEVICE)
+    unused_weights = torch.tensor([[1.0, 0.5, 0.25], [0.75, 0.5, 2.0], [1.5, 0.25, 1.0]]).to(DEVICE)
+    outputs = [vote_scores(votes, weights, 4), vote_scores(probe_votes, probe_weights, 5),
+               vote_scores(unused_votes, unused_weights, 6)]
     return {"scores": outputs, "devices": [out.device.type if torch.is_tensor(out) else None for out in outputs],
             "chosen": DEVICE.type}
 
@@ -887,9 +906,11 @@ def check_rank_rows(answer):
                                  for s, row in zip(scores, items)])
         assert isinstance(got, torch.Tensor), f"rank_rows should return a tensor, got {type(got).__name__}"
         assert tuple(got.shape) == shape, f"expected shape {shape}, got {tuple(got.shape)}"
-        assert torch.equal(got, expected), (
-            f"for a {shape} input row 0 should be {expected[0].tolist()}, got {got[0].tolist()}: "
-            "order the items by their scores, highest first")
+        if not torch.equal(got, expected):
+            row = next(i for i in range(shape[0]) if not torch.equal(got[i], expected[i]))
+            raise AssertionError(
+                f"for a {shape} input row {row} should be {expected[row].tolist()}, got {got[row].tolist()}: "
+                "order the items by their scores, highest first")
     assert answer["devices"] == [answer["chosen"]] * 2, "keep the result on the device of the inputs"
 
 
@@ -912,11 +933,14 @@ check_exercise("01.2", check_rank_rows, points=1, answer=rank_rows_answer)
 # that returns two tensors:
 #
 # - `offsets` of shape `(n, m, d)`, with `offsets[i, j] = points_b[j] - points_a[i]`, the vector
-#   that leads from `a[i]` to `b[j]`: the broadcast difference itself, without a Python loop;
-# - `nearest` of shape `(n, d)`: for every `a[i]`, the offset to the point of `b` closest to it.
+#   that leads from `a[i]` to `b[j]`;
+# - `nearest` of shape `(n, d)`: for every `a[i]`, the offset to the point of `b` closest to it in
+#   Euclidean distance.
 #
-# Hint: give the two tensors shapes `(n, 1, d)` and `(1, m, d)`. `torch.cdist` gives distances but
-# not offsets; the check tries 2-D and 3-D points.
+# Compute both with broadcasting and no Python loop: that is the point of the exercise, even
+# though the check only sees the result and cannot tell how you got it. Hint: give the two tensors
+# shapes `(n, 1, d)` and `(1, m, d)`. `torch.cdist` gives distances but not offsets; the check
+# tries 2-D and 3-D points.
 
 # %%
 points_a = torch.tensor([[0.0, 0.0], [3.0, 4.0], [1.0, 1.0], [-2.0, 0.0], [6.0, 8.0]]).to(DEVICE)

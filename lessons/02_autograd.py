@@ -452,9 +452,10 @@ w = torch.tensor(1.0, device=DEVICE, requires_grad=True)
 w.sub_(0.1)
 
 # %% [markdown]
-# *Leaf Variable* is the old name for a leaf tensor; *requires grad* and *in-place* name the two
-# conditions that together are forbidden. Inside `with torch.no_grad():` nothing is recorded, so
-# the very same update is allowed and `w` stays a leaf. That is where parameter updates belong
+# *Leaf Variable* is the old name for a leaf tensor. The refused combination is all three at once:
+# a leaf that requires grad, changed in place, while grad mode is on. Take away any one and the
+# operation is allowed: inside `with torch.no_grad():` nothing is recorded, so the very same update
+# goes through and `w` stays a leaf. That is where parameter updates belong
 # (optimizers do exactly this).
 
 # %%
@@ -584,11 +585,15 @@ check_exercise("02.2", check_gradients, points=1,
                answer=lambda: {"grad_auto": grad_auto, "grad_hand": grad_hand, "w_ex.grad": w_ex.grad})
 
 # %% [markdown]
-# **02.3 · Fix the training loop.** This loop never converges. Find out why, and write a correct
+# **02.3 · Fix the training loop.** This loop never settles: its `w` keeps swinging around
+# and away from the truth. Find out why, and write a correct
 # `fit_line(x, y, steps=300, lr=0.05)` that returns the fitted `(w, b)` as Python floats. Keep
-# the method, plain gradient descent from zero: besides the fitted line, the check runs your
-# function for only 3 steps and compares with 3 steps of gradient descent worked out by hand, so a
-# formula that jumps straight to the best line does not pass.
+# the method, plain full-batch gradient descent on the mean squared error, starting from zero:
+# besides the fitted line, the check runs your function for only 3 steps and compares with 3 steps
+# of that gradient descent worked out by hand, so a formula that jumps straight to the best line
+# does not pass. The check sees only the numbers, so any implementation of exactly this descent
+# passes, including one with hand-derived gradients; the intended way, and the point of the
+# exercise, is to repair the loop below and let autograd compute the gradients.
 #
 # ```python
 # def fit_line(x, y, steps=300, lr=0.05):
