@@ -169,8 +169,9 @@ for name, param in model.named_parameters():
 
 # %% [markdown]
 # `nn.Linear` starts from small random weights. On data this easy a random start can already be
-# a decent classifier, which would hide what training does: with seed 0 the boundary above gets
-# most training points right before a single update.
+# a decent classifier, which would hide what training does: with seed 0 the random weights and
+# bias printed above already put most training points on the right side of their line, before a
+# single update.
 
 # %%
 with torch.no_grad():  # on the CPU, before the model moves, so the digits match on every device
@@ -233,8 +234,10 @@ print("all equal:", torch.allclose(by_hand, with_bce) and torch.allclose(by_hand
 #
 # Now make the model confidently **wrong**: a logit of −200 for a class-1 example, +200 for a
 # class-0 example. In float32, `sigmoid(200)` rounds to exactly 1.0 (and `sigmoid(-200)` to 0.0),
-# so `log(1 - p)` is `log(0) = -inf`. Even a logit of 20 is enough on the class-0 side, because
-# `1 - sigmoid(20)` is smaller than float32 can tell apart from 1.
+# so `log(1 - p)` is `log(0) = -inf`. A logit of 20 is already enough on the class-0 side:
+# `sigmoid(20)` is 1 − 2·10⁻⁹, closer to 1 than float32 can resolve (just below 1 its numbers are
+# 6·10⁻⁸ apart), so it too rounds to exactly 1.0. PyTorch's float32 sigmoid returns exactly 1.0
+# from about z = 17 on; the first line below checks that.
 #
 # - The hand formula returns `inf`.
 # - `nn.BCELoss` clamps each log at −100, so it returns a finite but **wrong** 100 instead of 200.
@@ -247,6 +250,8 @@ big_logits = torch.tensor([-200.0, -20.0, 20.0, 200.0])
 big_targets = torch.tensor([1.0, 1.0, 0.0, 0.0])
 big_probs = torch.sigmoid(big_logits)
 
+print("float32 sigmoid(z) == 1.0 for z = 16, 17, 20:",
+      [torch.sigmoid(torch.tensor(v)).item() == 1.0 for v in (16.0, 17.0, 20.0)])
 print("sigmoid(z)        ", big_probs)
 print("1 - sigmoid(z)    ", 1 - big_probs)
 print("by hand           ", -(big_targets * torch.log(big_probs) + (1 - big_targets) * torch.log(1 - big_probs)))
@@ -443,8 +448,9 @@ with torch.no_grad():
 
 # %% [markdown]
 # The same formula applied to the weights we saved during training shows what the loop did.
-# It started on the diagonal through both clouds (accuracy about 0.5), turned past vertical
-# within the first few updates and then settled across the gap between the clouds. The arrow
+# It started on the diagonal through both clouds (accuracy about 0.5). After 5 updates it had
+# turned much steeper (still a positive slope), by 20 it had turned past vertical, and then it
+# settled across the gap between the clouds. The arrow
 # is the weight vector `w`: always perpendicular to the line, pointing to the side the model
 # calls class 1. Each panel's title gives the training accuracy of those weights.
 
@@ -660,14 +666,26 @@ print("even perfect probabilities give          ", nn.BCEWithLogitsLoss()(perfec
 # ## Exercises
 #
 # **03.1** Write `binary_cross_entropy(probs, targets)` that returns the **mean** binary
-# cross-entropy of probabilities `probs` against labels `targets` (same shape, any shape) as a
-# 0-dim tensor, using only `torch.log` and arithmetic (no `nn` losses). It must agree with
-# `nn.BCELoss()`.
+# cross-entropy of probabilities `probs` against targets `targets` (same shape, any shape, any
+# float dtype; targets may be soft, between 0 and 1) as a 0-dim tensor. It must meet two demands
+# that neither `nn.BCELoss` nor the hand formula of the loss section meets:
+#
+# - **no clamp.** `nn.BCELoss` clamps each log at −100, so for `p = 1e-60`, `y = 1` (in float64,
+#   where 1e-60 is representable) it returns 100 instead of the true `−log(1e-60) ≈ 138.155`.
+#   Yours must return the true value, and `inf` for `p = 0`, `y = 1` (certain, and wrong);
+# - **a perfect prediction costs nothing.** `p = 1` with `y = 1` (or `p = 0` with `y = 0`) must
+#   give exactly 0. The hand formula gives `nan` there: the term it should drop is `0 · log 0`,
+#   which in floating point is `0 · (−inf) = nan`.
+#
+# So a term `y · log p` has to count as 0 whenever `y = 0`, whatever `p` is. `torch.where` can
+# do that; PyTorch also has a function for exactly this product (its name starts with `x`). No
+# `nn` or `F` losses.
 
 # %%
 ### BEGIN SOLUTION
 def binary_cross_entropy(probs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    return -(targets * torch.log(probs) + (1 - targets) * torch.log(1 - probs)).mean()
+    # xlogy(y, p) = y * log(p), but 0 wherever y == 0 (even where log p is -inf)
+    return -(torch.xlogy(targets, probs) + torch.xlogy(1 - targets, 1 - probs)).mean()
 ### END SOLUTION
 
 # %%
@@ -675,81 +693,108 @@ def check_binary_cross_entropy(answer):
     import math
 
     import torch
-    from torch import nn
 
-    value = answer["half"]
-    assert torch.is_tensor(value) and value.dim() == 0, "return a 0-dim tensor (the mean), not a list or a vector"
-    assert math.isclose(value.item(), math.log(2), rel_tol=1e-5), f"BCE(0.5, 1) should be log 2 = 0.6931, got {value.item():.4f}"
-    gen = torch.Generator().manual_seed(11)  # the same inputs binary_cross_entropy_answer drew
-    for shape, mine in zip([(7,), (4, 1), (3, 5)], answer["random"]):
+    def reference(p, y):  # the formula, term by term, with 0 * log(0) = 0
+        terms = [(yi * math.log(pi) if yi > 0 else 0.0) + ((1 - yi) * math.log(1 - pi) if yi < 1 else 0.0)
+                 for pi, yi in zip(p.flatten().tolist(), y.flatten().tolist())]
+        return -sum(terms) / len(terms)
+
+    def value_of(name):
+        value = answer[name]
+        assert torch.is_tensor(value) and value.dim() == 0, f"{name}: return a 0-dim tensor (the mean), got {value!r}"
+        return value.item()
+
+    got = value_of("half")
+    assert math.isclose(got, math.log(2), rel_tol=1e-5), f"BCE(0.5, 1) should be log 2 = 0.6931, got {got:.4f}"
+    gen = torch.Generator().manual_seed(11)  # the same inputs binary_cross_entropy_answer draws
+    for shape, name in zip([(7,), (4, 1), (3, 5)], ["random (7,)", "random (4, 1)", "random (3, 5)"]):
         p = torch.rand(shape, generator=gen) * 0.98 + 0.01
         y = torch.randint(0, 2, shape, generator=gen).float()
-        reference = nn.BCELoss()(p, y)
-        assert torch.is_tensor(mine) and mine.dim() == 0, f"for shape {shape}: return a 0-dim tensor (the mean)"
-        assert torch.allclose(mine, reference, atol=1e-5), f"for shape {shape}: got {mine.item():.4f}, nn.BCELoss gives {reference.item():.4f}"
-    soft = answer["soft"]
-    assert torch.is_tensor(soft) and torch.allclose(soft, nn.BCELoss()(torch.tensor([0.3, 0.8]), torch.tensor([0.2, 0.9])), atol=1e-5), \
-        "soft targets (between 0 and 1) must work too: use y*log(p) + (1-y)*log(1-p), not an if on y"
+        got, want = value_of(name), reference(p, y)
+        assert math.isclose(got, want, rel_tol=1e-5), f"{name}: got {got:.4f}, the mean BCE is {want:.4f}"
+    got, want = value_of("soft"), reference(torch.tensor([0.3, 0.8]), torch.tensor([0.2, 0.9]))
+    assert math.isclose(got, want, rel_tol=1e-5), \
+        f"soft targets [0.2, 0.9] for p = [0.3, 0.8]: got {got:.4f}, expected {want:.4f}; use both terms, not an if on y"
+    got, want = value_of("tiny"), -math.log(1e-60)
+    assert answer["tiny"].dtype == torch.float64, "a float64 input should give a float64 result (no conversion to float32)"
+    hint = ": that is nn.BCELoss's clamp at -100" if math.isclose(got, 100.0) else ""
+    assert math.isclose(got, want, rel_tol=1e-9), f"p = 1e-60, y = 1 (float64): got {got:.3f}, expected {want:.3f}{hint}"
+    got = value_of("perfect")
+    assert got == 0.0, (f"p = [1, 0, 1] for y = [1, 0, 1] should cost exactly 0, got {got}"
+                        + ("; 0 * log(0) gives nan in floating point, so that term must be skipped" if math.isnan(got) else ""))
+    got = value_of("certain and wrong")
+    assert got == math.inf, f"p = 0 for y = 1 should cost inf (log 0), got {got}; do not clamp"
 
 
 def binary_cross_entropy_answer():
     gen = torch.Generator().manual_seed(11)
-    random_cases = []
-    for shape in [(7,), (4, 1), (3, 5)]:
+    answers = {"half": binary_cross_entropy(torch.tensor([0.5]), torch.tensor([1.0]))}
+    for shape, name in zip([(7,), (4, 1), (3, 5)], ["random (7,)", "random (4, 1)", "random (3, 5)"]):
         p = torch.rand(shape, generator=gen) * 0.98 + 0.01
         y = torch.randint(0, 2, shape, generator=gen).float()
-        random_cases.append(binary_cross_entropy(p, y))
-    return {
-        "half": binary_cross_entropy(torch.tensor([0.5]), torch.tensor([1.0])),
-        "random": random_cases,
-        "soft": binary_cross_entropy(torch.tensor([0.3, 0.8]), torch.tensor([0.2, 0.9])),
-    }
+        answers[name] = binary_cross_entropy(p, y)
+    answers["soft"] = binary_cross_entropy(torch.tensor([0.3, 0.8]), torch.tensor([0.2, 0.9]))
+    f64 = torch.float64
+    answers["tiny"] = binary_cross_entropy(torch.tensor([1e-60], dtype=f64), torch.tensor([1.0], dtype=f64))
+    answers["perfect"] = binary_cross_entropy(torch.tensor([1.0, 0.0, 1.0], dtype=f64), torch.tensor([1.0, 0.0, 1.0], dtype=f64))
+    answers["certain and wrong"] = binary_cross_entropy(torch.tensor([0.0], dtype=f64), torch.tensor([1.0], dtype=f64))
+    return answers
 
 
 check_exercise("03.1", check_binary_cross_entropy, points=1, answer=binary_cross_entropy_answer)
 
 # %% [markdown]
-# **03.2** Write `boundary_line(w1, w2, b)` that returns the `(slope, intercept)` of the decision
-# boundary `w1*x1 + w2*x2 + b = 0` written as `x2 = slope * x1 + intercept` (plain floats;
-# assume `w2 != 0`).
+# **03.2** The decision boundary is the line where the model's probability of class 1 is 0.5.
+# Other probabilities have their lines too, parallel to it: the line where the model becomes 90 %
+# sure of class 1, for instance. Write `probability_line(w1, w2, b, p)` that returns the
+# `(slope, intercept)` of the line `x2 = slope * x1 + intercept` on which a model with weights
+# `(w1, w2)` and bias `b` gives `P(class 1) = p` exactly (plain floats; `0 < p < 1`, `w2 != 0`).
+# Start from the question: which logit has sigmoid `p`?
 
 # %%
 ### BEGIN SOLUTION
-def boundary_line(w1: float, w2: float, b: float) -> tuple[float, float]:
-    return -w1 / w2, -b / w2
+def probability_line(w1: float, w2: float, b: float, p: float) -> tuple[float, float]:
+    logit = math.log(p / (1 - p))  # sigmoid(logit) = p; 0 for p = 0.5
+    return -w1 / w2, (logit - b) / w2
 ### END SOLUTION
 
 # %%
-def check_boundary_line(answer):
+def check_probability_line(answer):
     import math
 
     import torch
 
-    for weights, expected, got in zip([(2.0, -4.0, 1.0), (1.0, 1.0, -2.0), (0.0, 2.0, 3.0)],
-                                      [(0.5, 0.25), (-1.0, 2.0), (0.0, -1.5)], answer["examples"]):
+    for (w1, w2, b, p), got in zip([(2.0, -4.0, 1.0, 0.9), (1.0, 1.0, -2.0, 0.5), (0.0, 2.0, 3.0, 0.2),
+                                    (-1.5, 0.5, 0.25, 0.99)], answer["examples"]):  # the calls of the answer
         assert len(got) == 2, "return two numbers: (slope, intercept)"
+        logit = math.log(p / (1 - p))
+        expected = (-w1 / w2, (logit - b) / w2)
+        hint = ""
+        if p != 0.5 and math.isclose(got[1], -b / w2, abs_tol=1e-9):
+            hint = f" (that is the decision boundary, where P = 0.5; which logit gives P = {p}?)"
         assert all(math.isclose(g, e, abs_tol=1e-9) for g, e in zip(got, expected)), \
-            f"boundary_line{weights} should be {expected}, got {tuple(got)}"
+            f"probability_line({w1}, {w2}, {b}, p={p}) should be ({expected[0]:.4f}, {expected[1]:.4f}), got {tuple(got)}{hint}"
     s, c = answer["trained_line"]
-    weight, bias = answer["weight"], answer["bias"]  # the trained model's nn.Linear(2, 1)
-    points = torch.tensor([[-1.0, -s + c], [3.0, 3 * s + c]])
-    assert torch.allclose(points @ weight.T + bias, torch.zeros(2, 1), atol=1e-4), \
-        "points on your line do not have logit 0 for the trained model"
+    weight, bias = answer["weight"].double(), answer["bias"].double()  # the trained model's nn.Linear(2, 1)
+    points = torch.tensor([[-1.0, -s + c], [3.0, 3 * s + c]], dtype=torch.float64)
+    probabilities = torch.sigmoid(points @ weight.T + bias)
+    assert torch.allclose(probabilities, torch.full((2, 1), 0.9, dtype=torch.float64), atol=1e-4), \
+        f"the trained model gives P(class 1) = {probabilities.flatten().tolist()} on your 0.9 line, not 0.9"
 
 
-def boundary_line_answer():
+def probability_line_answer():
     (w1, w2), b = model.linear.weight[0].tolist(), model.linear.bias.item()
     return {
-        "examples": [boundary_line(2.0, -4.0, 1.0), boundary_line(1.0, 1.0, -2.0), boundary_line(0.0, 2.0, 3.0)],
-        "trained_line": boundary_line(w1, w2, b),
-        "weight": model.linear.weight,
-        "bias": model.linear.bias,
+        "examples": [probability_line(2.0, -4.0, 1.0, 0.9), probability_line(1.0, 1.0, -2.0, 0.5),
+                     probability_line(0.0, 2.0, 3.0, 0.2), probability_line(-1.5, 0.5, 0.25, 0.99)],
+        "trained_line": probability_line(w1, w2, b, 0.9),
+        "weight": model.linear.weight.detach().cpu(),
+        "bias": model.linear.bias.detach().cpu(),
     }
 
 
-check_exercise("03.2", check_boundary_line, points=1, answer=boundary_line_answer)
+check_exercise("03.2", check_probability_line, points=1, answer=probability_line_answer)
 
-# %% [markdown]
 # **03.3** A classifier does not have to answer every time: when it is unsure, "I don't know" can
 # be the better answer (a doctor asks for a second test, a bank sends the form to a person).
 # Write `confident_classes(model, points, confidence)` that returns, for each row of `points`:

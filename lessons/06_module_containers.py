@@ -640,9 +640,11 @@ layer.weight = torch.zeros(2, 2)
 # %% [markdown]
 # ## Exercises
 #
-# **06.1** Count by formula, without building the layers: set `conv_params` to the number of
-# parameters of `nn.Conv2d(64, 128, kernel_size=3, bias=False)` and `fc_params` to that of
-# AlexNet's first linear layer, `nn.Linear(9216, 4096)`. Both are plain Python `int`s.
+# **06.1** Set `conv_params` to the number of parameters of
+# `nn.Conv2d(64, 128, kernel_size=3, bias=False)` and `fc_params` to that of AlexNet's first
+# linear layer, `nn.Linear(9216, 4096)`, both as plain Python `int`s. The check accepts any
+# correct count, however you get it; the point is to predict it first with the formulas above
+# (write them as arithmetic), and only then build the layers and count to verify.
 
 # %%
 ### BEGIN SOLUTION
@@ -781,8 +783,8 @@ def check_fixed_net(answer):
     learned = {"temperature"} | {f"{layer}.{kind}" for layer in layers for kind in ("weight", "bias")}
     parameters, buffers = set(answer["parameters"]), set(answer["buffers"])
     assert not {"mean", "std"} & parameters, \
-        ("mean and std are registered as parameters, so parameters() hands them to the optimizer as learnable; "
-         "fixed statistics that must still be saved and moved belong elsewhere")
+        ("mean and std are registered as parameters (even with requires_grad=False they are listed by "
+         "parameters()); fixed statistics that must still be saved and moved belong in a buffer: register_buffer")
     assert {"mean", "std"} <= buffers, \
         f"buffers are {sorted(buffers)}: mean and std must be saved and moved with the model, but not learned"
     for prefix, container in [("body.", "list"), ("heads.", "dict")]:

@@ -113,19 +113,21 @@ print("input batch:", tuple(x.shape), " mean", round(x.mean().item(), 3), " std"
 # ## The naive choice: weights from N(0, 1)
 #
 # "Random numbers from a standard normal" sounds like a harmless default. Let us try it, in
-# float32 like a normal network. Each printed ratio is how much bigger the std got in that layer.
+# float32 like a normal network. Each line gives the std after the layer as a multiple of `16^k`
+# (why 16 comes next), and in brackets how much bigger the std got in that layer.
 
 # %%
 naive = make_stack(lambda w, g: nn.init.normal_(w, mean=0.0, std=1.0, generator=g), dtype=torch.float32)
 naive_stds = std_trace(naive, x)
 for number in range(1, 6):
     ratio = naive_stds[number - 1] / (naive_stds[number - 2] if number > 1 else x.std().item())
-    print(f"layer {number}: std {naive_stds[number - 1]:.1e}   (x{ratio:.1f})")
+    print(f"layer {number}: std {naive_stds[number - 1] / 16**number:.2f} · 16^{number}   (x{ratio:.1f})")
 print("last finite std:", f"{naive_stds[-1]:.0e}", "at layer", len(naive_stds))
 print("the output became inf/nan at layer:", naive.blew_up_at)
 
 # %% [markdown]
-# The std grows by a factor of about **16** at every layer: 16, 256, 4096, ... After 31 layers it
+# The std grows by a factor of about **16** at every layer: 16, 256, 4096, ..., a million after
+# 5 layers (16⁵ ≈ 1.05·10⁶). After 31 layers it
 # is about 10³⁷, close to the largest float32 number (about 3.4·10³⁸), and at layer 32 the
 # partial sums overflow to `inf`, and where a sum adds `inf` and `-inf` the result is `nan`. A loss
 # computed from such an output is `nan`, and so is every gradient: training is dead before it
@@ -357,9 +359,10 @@ for name, (f, gain) in measured.items():
 #   so "the" gain of tanh is a choice, not a constant of nature. 5/3 is a little more than tanh
 #   takes away from a unit-std input, and the next cell shows what that does in a deep stack.
 # - **sigmoid**: `calculate_gain` returns 1, which matches neither measurement. Sigmoid's slope
-#   at 0 is only 1/4, so it shrinks the *variations* of its input about 4.8 times, while its
-#   output sits around 0.5 for every input. No single gain fixes both; we look at what happens in
-#   a deep sigmoid stack in a moment.
+#   is 1/4 at 0 and smaller everywhere else, so it shrinks the *variations* of its input at least
+#   4 times. The measured 4.8 is larger than 4 because the inputs are spread around 0, and away
+#   from 0 the slope is below 1/4. Meanwhile its output sits around 0.5 for every input. No
+#   single gain fixes both; we look at what happens in a deep sigmoid stack in a moment.
 #
 # Since tanh's ratio grows with the size of its input, a tanh stack with gain 5/3 has a balance
 # point: the input std at which tanh takes away exactly 5/3. Below it the layers grow the
@@ -423,12 +426,14 @@ print("tanh + Xavier(5/3): spread between samples above 0.9 at all 100 layers:",
 #   with std about `0.5 · √n · std(w) = 0.5` across the units, whatever the sample: that is the
 #   0.5 we measured (the mean-square form of the variance rule);
 # - the part that *does* depend on the sample passes through sigmoid's slope, at most 1/4, so
-#   each layer shrinks it about four times (Xavier's weights keep it from growing back).
+#   each layer shrinks it at least four times (Xavier's weights keep it from growing back).
 #
-# A larger gain only slows the loss down, because it scales the fixed part up as much as the
-# varying part, and larger inputs push sigmoid into its flat tails where the slope is even
-# smaller. (We tried: in this stack the spread survives all 100 layers only with a gain of about
-# 12, where the std is about 8, far outside the band.) This is one reason deep networks moved from sigmoid to tanh (centred) and then to ReLU. Sigmoid stays
+# A larger gain only slows the loss of the input, because it scales the fixed part up as much as
+# the varying part, and larger inputs push sigmoid into its flat tails where the slope is even
+# smaller. (We tried, on this stack: with a gain of 8 the spread is below 10⁻⁵ after 100
+# layers, with 10 to about 0.08; only from a gain of about 12 does it stay above 1 at every
+# layer, and there the std is 7 to 12, about 9 at layer 100, far outside the band.) This is one
+# reason deep networks moved from sigmoid to tanh (centred) and then to ReLU. Sigmoid stays
 # useful where a value in (0, 1) is wanted: as the last layer for a probability, or in the gates
 # of an LSTM. The figure shows both stacks, std and spread:
 
@@ -578,12 +583,13 @@ print("stays within [0.5, 2]:", 0.5 <= min(kaiming_single) and max(kaiming_singl
 # %%
 NETWORKS = 32
 kaiming = relu_stacks["Kaiming"]
-many_stds = torch.tensor([std_trace(make_stack(kaiming, nn.ReLU(), seed=100 + k), x) for k in range(NETWORKS)])
+many_stds = torch.tensor([std_trace(make_stack(kaiming, nn.ReLU(), seed=100 + k), x) for k in range(NETWORKS)],
+                         dtype=torch.float64)
 rms_stds = many_stds.pow(2).mean(dim=0).sqrt()
 inside = ((many_stds.min(dim=1).values >= 0.5) & (many_stds.max(dim=1).values <= 2.0)).sum().item()
 print(f"single networks staying within [0.5, 2]: {inside} of {NETWORKS}")
-print(f"single networks, overall range: {many_stds.min().item():.3f} .. {many_stds.max().item():.3f}")
-print(f"RMS over the {NETWORKS} networks: min {rms_stds.min().item():.3f}, max {rms_stds.max().item():.3f}")
+print(f"single networks, overall range: {many_stds.min().item():.3g} .. {many_stds.max().item():.3g}")
+print(f"RMS over the {NETWORKS} networks: min {rms_stds.min().item():.3g}, max {rms_stds.max().item():.3g}")
 
 # %%
 fig, ax = plt.subplots(figsize=(8, 4.5))
@@ -720,7 +726,7 @@ print(f"conv [16, 8, 3, 3]: fan_in = 8·3·3 = 72, std {conv_weight.std().item()
 # %% [markdown]
 # **Orthogonal** (`orthogonal_`) fills a matrix with orthonormal rows or columns (via a QR
 # decomposition of a random matrix); `gain` scales it. We saw it keep a linear stack's mean
-# square exactly constant. **Sparse** (`sparse_(t, sparsity, std)`) sets a fraction `sparsity` of the
+# square constant up to rounding. **Sparse** (`sparse_(t, sparsity, std)`) sets a fraction `sparsity` of the
 # entries of *every column* to zero and draws the rest from N(0, std²).
 
 # %%
@@ -820,7 +826,9 @@ def check_xavier_bound(answer):
         receptive_field = math.prod(shape[2:])
         expected = gain * math.sqrt(6.0 / ((shape[0] + shape[1]) * receptive_field))
         got = float(got)
-        hint = " (a convolution's fans include the kernel size)" if len(shape) > 2 else ""
+        without_kernel = gain * math.sqrt(6.0 / (shape[0] + shape[1]))  # the bound if the kernel size is forgotten
+        forgot_kernel = len(shape) > 2 and receptive_field > 1 and math.isclose(got, without_kernel, rel_tol=1e-6)
+        hint = " (a convolution's fans include the kernel size)" if forgot_kernel else ""
         assert math.isclose(got, expected, rel_tol=1e-6), (
             f"xavier_bound({shape}, gain={gain:.4f}) = {got:.6f}, expected {expected:.6f}{hint}")
         assert weight.abs().max().item() <= expected, "internal: the expected bound disagrees with PyTorch"
@@ -889,6 +897,9 @@ def check_relu_net_init(answer):
                 assert largest <= bound * (1 + 1e-6), (
                     f"{name} is the output layer: largest |w| {largest:.4f}, but xavier_uniform_ with gain 1 "
                     f"stays within ±{bound:.4f}")
+                assert largest > 0.97 * bound, (
+                    f"{name} is the output layer: largest |w| {largest:.4f}, but {weight.numel()} draws of "
+                    f"xavier_uniform_ with gain 1 come within 3 % of the bound {bound:.4f}; is the gain 1?")
                 assert 0.85 < std / (bound / math.sqrt(3)) < 1.15, (
                     f"{name} is the output layer: weight std {std:.4f}, xavier_uniform_ with gain 1 gives "
                     f"{bound / math.sqrt(3):.4f}")
@@ -983,7 +994,7 @@ check_exercise("08.3", check_std_after, points=1, answer=std_after_answer)
 #   network forgets its input within a few dozen layers. A healthy std is necessary, not
 #   sufficient.
 # - An orthogonal matrix (a rotation and/or reflection) keeps lengths, so an orthogonal linear
-#   stack keeps the mean square of the signal exactly.
+#   stack keeps the mean square of the signal constant up to rounding.
 # - `nn.Linear`'s default init is `uniform(±1/√fan_in)`, a third of the variance-preserving
 #   variance; fine for shallow models, worth replacing in deep ones.
 # - The `nn.init` menu: `uniform_`, `normal_`, `trunc_normal_`, `constant_`/`ones_`/`zeros_`,
