@@ -172,7 +172,8 @@ def plot_confusion_matrix(matrix: torch.Tensor, class_names: Sequence[str], titl
     figure.colorbar(shown, ax=axis, fraction=0.046)
     ticks = range(len(class_names))
     axis.set(xticks=ticks, yticks=ticks, xlabel="predicted", ylabel="true", title=title)
-    axis.set_xticklabels(class_names, rotation=45, ha="right")
+    long_names = max(len(str(name)) for name in class_names) > 2  # digits stay upright
+    axis.set_xticklabels(class_names, **({"rotation": 45, "ha": "right"} if long_names else {}))
     axis.set_yticklabels(class_names)
     axis.grid(False)
     threshold = counts.max().item() / 2
