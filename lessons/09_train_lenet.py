@@ -466,24 +466,13 @@ from tools import check_exercise
 
 def check_per_class(answer):
     import torch
-    from torchvision import transforms as T
 
-    from tools.datasets import CachedDataset, ClassFolderDataset, ensure_dataset, stratified_split
-    from tools.models import LeNet
+    from tools.train import digit_test_setup
 
     # The lesson's test set and normalisation, rebuilt; the model from the weights of best_model.
-    decoded = CachedDataset(ClassFolderDataset(ensure_dataset("digits"), transform=T.ToTensor()))
-    split = stratified_split(decoded.targets, fractions=(0.8, 0.1, 0.1), seed=0)
-    train_pixels = decoded.images[split["train"]]
-    normalize = T.Normalize((train_pixels.mean().item(),), (train_pixels.std().item(),))
-    truth = torch.tensor([decoded.targets[i] for i in split["test"]])
-    model = LeNet(classes=10, in_channels=1)
-    model.load_state_dict(answer["best_model weights"])
-    model.eval()
-    with torch.no_grad():
-        scores = model(normalize(decoded.images[split["test"]]))
+    setup = digit_test_setup(answer["best_model weights"])
+    scores, truth, accuracy = setup.scores, setup.truth, setup.accuracy
     predictions = scores.argmax(dim=1)
-    accuracy = (predictions == truth).float().mean().item()
     assert accuracy >= 0.9, f"these weights read only {accuracy:.3f} of the test set: answer with the trained best_model"
     # another device may break a near tie the other way: such images may count either way
     top2 = scores.topk(2, dim=1).values
@@ -606,29 +595,19 @@ def check_read_scan(answer):
     from PIL import Image, ImageOps
     from torchvision import transforms as T
 
-    from tools.datasets import CachedDataset, ClassFolderDataset, ensure_dataset, stratified_split
-    from tools.models import LeNet
+    from tools.train import digit_test_setup
 
     # The lesson's data, split and normalisation, rebuilt; the model from the weights of best_model.
-    folder = ClassFolderDataset(ensure_dataset("digits"), transform=T.ToTensor())
-    decoded = CachedDataset(folder)
-    split = stratified_split(decoded.targets, fractions=(0.8, 0.1, 0.1), seed=0)
-    train_pixels = decoded.images[split["train"]]
-    normalize = T.Normalize((train_pixels.mean().item(),), (train_pixels.std().item(),))
-    model = LeNet(classes=10, in_channels=1)
-    model.load_state_dict(answer["best_model weights"])
-    model.eval()
-    truth = torch.tensor([decoded.targets[i] for i in split["test"]])
-    with torch.no_grad():
-        accuracy = (model(normalize(decoded.images[split["test"]])).argmax(dim=1) == truth).float().mean().item()
+    setup = digit_test_setup(answer["best_model weights"])
+    model, normalize, accuracy = setup.model, setup.normalize, setup.accuracy
     assert accuracy >= 0.9, f"these weights read only {accuracy:.3f} of the test set: answer with the trained best_model"
     answers = answer["probabilities"]
-    chosen = split["test"][::10]
+    chosen = setup.test[::10]
     assert isinstance(answers, list) and len(answers) == len(chosen), \
         f"expected one answer per scan ({len(chosen)}), got {len(answers) if isinstance(answers, list) else answers!r}"
     mismatches = []
     for index, probabilities in zip(chosen, answers):
-        source = folder.samples[index][0]
+        source = setup.files.samples[index][0]
         assert isinstance(probabilities, torch.Tensor) and tuple(probabilities.shape) == (10,), \
             f"scan_{source.name}: return the ten class probabilities as a tensor of shape (10,), got {probabilities!r}"
         with Image.open(source) as digit:
@@ -636,10 +615,10 @@ def check_read_scan(answer):
         like_training = normalize(T.ToTensor()(ImageOps.invert(scan.convert("L"))))
         with torch.no_grad():
             expected = torch.softmax(model(like_training.unsqueeze(0)), dim=1)[0]
-            original = torch.softmax(model(normalize(decoded.images[index]).unsqueeze(0)), dim=1)[0]
+            original = torch.softmax(model(normalize(setup.images[index]).unsqueeze(0)), dim=1)[0]
         difference = min((probabilities.float() - reference).abs().max().item() for reference in (expected, original))
         if not difference <= 0.03:
-            mismatches.append(f"scan_{source.name} (a {decoded.targets[index]}): a probability differs by {difference:.2f}")
+            mismatches.append(f"scan_{source.name} (a {setup.files.targets[index]}): a probability differs by {difference:.2f}")
     assert not mismatches, (
         f"{len(mismatches)} of {len(answers)} scans get other probabilities than the scan brought to the training "
         f"images' look (grey, light ink on black, normalised as in training): {'; '.join(mismatches[:2])}"

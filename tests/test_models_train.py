@@ -11,7 +11,8 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from tools.models import LeNet, LeNet2, count_parameters, initialize_weights
-from tools.train import confusion_matrix, evaluate, fit, predict, run_epoch
+from tools.datasets import split_labels, stratified_split
+from tools.train import confusion_matrix, digit_test_setup, evaluate, fit, predict, run_epoch
 
 LENET_RGB_PARAMETERS = 456 + 2416 + 48120 + 10164 + 850  # conv1, conv2, fc1, fc2, fc3
 
@@ -261,3 +262,21 @@ def test_run_epoch_refuses_non_scalar_loss_and_non_class_outputs():
 def test_confusion_matrix_refuses_scores_lists_and_bad_classes(predictions, targets, classes, error, message):
     with pytest.raises(error, match=message):
         confusion_matrix(predictions, targets, classes)
+
+
+def test_digit_test_setup_rebuilds_lesson_09s_model_and_test_split():
+    """The exercise checks judge a student's weights on the same normalised test digits."""
+    torch.manual_seed(0)
+    weights = LeNet(classes=10, in_channels=1).state_dict()
+    setup = digit_test_setup(weights)
+    assert not setup.model.training and torch.equal(setup.model.conv1.weight, weights["conv1.weight"])
+    assert len(setup.test) == 500 and torch.equal(setup.truth, split_labels("digits", "test"))
+    assert setup.images.shape[1:] == (1, 32, 32) and 0 <= setup.images.min() and setup.images.max() <= 1
+    train_part = setup.normalize(setup.images[stratified_split(setup.files.targets, seed=0)["train"]])
+    assert abs(train_part.mean().item()) < 1e-4 and abs(train_part.std().item() - 1) < 1e-4
+    with torch.no_grad():
+        expected = setup.model(setup.normalize(setup.images[setup.test]))
+    assert torch.equal(setup.scores, expected)
+    assert setup.accuracy == (expected.argmax(dim=1) == setup.truth).float().mean().item()
+    with pytest.raises(RuntimeError, match="state_dict"):
+        digit_test_setup({"conv1.weight": torch.zeros(6, 3, 5, 5)})

@@ -11,7 +11,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from tools.models import require_module
+from tools.datasets import CachedDataset, ClassFolderDataset, ensure_dataset, split_labels, stratified_split
+from tools.models import LeNet, require_module
 from tools.progress import tqdm
 
 
@@ -295,3 +296,40 @@ def confusion_matrix(predictions: torch.Tensor, targets: torch.Tensor, classes: 
         raise ValueError(f"labels must lie in 0..{classes - 1}")
     flat = targets.long() * classes + predictions.long()
     return torch.bincount(flat, minlength=classes * classes).reshape(classes, classes)
+
+
+@dataclass(frozen=True)
+class DigitTestSetup:
+    """Lesson 09's trained LeNet and test split, rebuilt from the model's weights alone."""
+
+    model: nn.Module  # LeNet(10 classes, 1 channel) on the CPU, in eval mode, holding the weights
+    normalize: Callable[[torch.Tensor], torch.Tensor]  # Normalize with the training split's mean and std
+    files: ClassFolderDataset  # the digit files, in the order of ``images`` (paths in ``.samples``)
+    images: torch.Tensor  # every digit decoded to [N, 1, 32, 32] with values 0..1, not normalised
+    test: list[int]  # the indices of the default split's test part
+    scores: torch.Tensor  # the model's logits for the test part, [len(test), 10]
+    truth: torch.Tensor  # the test part's labels
+
+    @property
+    def accuracy(self) -> float:
+        return (self.scores.argmax(dim=1) == self.truth).float().mean().item()
+
+
+@torch.no_grad()
+def digit_test_setup(weights: dict[str, torch.Tensor]) -> DigitTestSetup:
+    """What lesson 09's exercise checks need to judge an answer by the student's own model:
+    the model rebuilt from ``weights`` (a LeNet ``state_dict``) and its scores on the test digits,
+    prepared exactly as the lesson prepares them (grey, 0..1, normalised with the training part's
+    statistics). Runs where checks run, without any state of the student's kernel."""
+    from torchvision.transforms import Normalize, ToTensor
+
+    files = ClassFolderDataset(ensure_dataset("digits"), transform=ToTensor())
+    images = CachedDataset(files).images
+    split = stratified_split(files.targets, fractions=(0.8, 0.1, 0.1), seed=0)
+    train_pixels = images[split["train"]]
+    normalize = Normalize((train_pixels.mean().item(),), (train_pixels.std().item(),))
+    model = LeNet(classes=10, in_channels=1)
+    model.load_state_dict(weights)
+    model.eval()
+    scores = model(normalize(images[split["test"]]))
+    return DigitTestSetup(model, normalize, files, images, split["test"], scores, split_labels("digits", "test"))
