@@ -272,7 +272,7 @@ def test_an_internal_error_is_one_line_asking_for_a_report(lessons, monkeypatch,
     ["grade", "subs", "--timeout", "nan"],
     ["grade", "subs", "--jobs", "0"],
     ["grade", "subs", "--jobs", "two"],
-    ["tensorboard", "--port", "0"],
+    ["tensorboard", "--port", "-1"],
     ["tensorboard", "--port", "65536"],
 ])
 def test_nonsense_options_are_rejected_by_argparse(args, capsys):

@@ -275,7 +275,8 @@ def cmd_tensorboard(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"TensorBoard is not installed in this environment; install it with "
                                 f"`{sys.executable} -m pip install tensorboard`")
     logdir = runs_dir()
-    print(f"TensorBoard on http://127.0.0.1:{args.port} reading {logdir} (Ctrl+C stops it)")
+    where = f"http://127.0.0.1:{args.port}" if args.port else "a free port of 127.0.0.1 (it prints which)"
+    print(f"TensorBoard on {where} reading {logdir} (Ctrl+C stops it)", flush=True)
     return subprocess.call([executable, "--logdir", str(logdir), "--host", "127.0.0.1",
                             "--port", str(args.port)])
 
@@ -360,8 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.set_defaults(handler=cmd_grade)
 
     board = commands.add_parser("tensorboard", help="start TensorBoard on runs/, bound to 127.0.0.1")
-    board.add_argument("--port", type=whole_number_from(1, 65535), default=6006,
-                       help="port on 127.0.0.1 (default 6006)")
+    board.add_argument("--port", type=whole_number_from(0, 65535), default=6006,
+                       help="port on 127.0.0.1 (default 6006; 0 picks a free one)")
     board.set_defaults(handler=cmd_tensorboard)
     return parser
 
