@@ -15,7 +15,9 @@
 # ships about twenty of them, each with its own expectations about shapes, dtypes and what the
 # input *means* (logits? probabilities? log-probabilities? distances?). The safest way to know a
 # loss is to compute it yourself from its formula and see that you get the library's number.
-# That is what this lesson does, for every loss in `torch.nn` that the course notes list.
+# That is what this lesson does, for every loss in `torch.nn` that the course notes list. (Two
+# newer ones are left out: `GaussianNLLLoss`, regression with a predicted variance, and
+# `TripletMarginWithDistanceLoss`, the triplet loss with a distance function of your choice.)
 #
 # **What you will learn**
 #
@@ -38,6 +40,7 @@
 # %%
 import itertools
 import math
+import textwrap
 import warnings
 
 import matplotlib.pyplot as plt
@@ -63,12 +66,15 @@ use_course_style()
 # moved to `DEVICE`, so a GPU sees the same numbers.
 #
 # `compare` prints both values and remembers the verdict in `CHECKS`, so the last section can
-# state all of them at once.
+# state all of them at once. A few cells also check an **identity** between two library losses
+# (for example "SoftMargin is BCE-with-logits in disguise"); `identity` prints those as left and
+# right side and records them apart, in `IDENTITIES`, since neither side is a hand computation.
 
 # %%
 F64 = torch.float64
 TOLERANCE = {"rtol": 1e-9, "atol": 1e-12}
 CHECKS: dict[str, bool] = {}
+IDENTITIES: dict[str, bool] = {}
 gen = torch.Generator().manual_seed(10)
 
 
@@ -82,12 +88,27 @@ def fmt(values: torch.Tensor) -> str:
     return " ".join(f"{v:8.4f}".replace("-0.0000", " 0.0000") for v in values.detach().cpu().flatten().tolist())
 
 
+def show(name: str, tags: tuple[str, str], left: torch.Tensor, right: torch.Tensor, book: dict[str, bool]) -> None:
+    """Print two values (an (N, C) tensor one row per line) and record in `book` whether they agree."""
+    equal = left.shape == right.shape and torch.allclose(left, right, **TOLERANCE)
+    book[name] = equal
+    lines = []
+    for tag, values in zip(tags, (left, right)):
+        rows = [fmt(row) for row in values] if values.dim() == 2 else [fmt(values)]
+        lines += [f"{tag if i == 0 else '':5} {row}" for i, row in enumerate(rows)]
+    lines[-1] += f"   equal: {equal}"
+    for i, line in enumerate(lines):
+        print(f"{name if i == 0 else '':38} {line}")
+
+
 def compare(name: str, hand: torch.Tensor, library: torch.Tensor) -> None:
-    """Print the hand value and the library's, and record whether they agree."""
-    equal = hand.shape == library.shape and torch.allclose(hand, library, **TOLERANCE)
-    CHECKS[name] = equal
-    print(f"{name:38} hand {fmt(hand)}")
-    print(f"{'':38} lib  {fmt(library)}   equal: {equal}")
+    """A hand computation against the library's value, recorded in CHECKS."""
+    show(name, ("hand", "lib"), hand, library, CHECKS)
+
+
+def identity(name: str, left: torch.Tensor, right: torch.Tensor) -> None:
+    """An identity between library values (not a hand computation), recorded in IDENTITIES."""
+    show(name, ("left", "right"), left, right, IDENTITIES)
 
 
 def compare_reductions(name: str, per_item: torch.Tensor, loss_class, *inputs, **options) -> None:
@@ -112,6 +133,11 @@ print(f"tolerance: {TOLERANCE}")
 # returns them all (useful to inspect, to weight or to mask them yourself), `'sum'` adds them up,
 # and `'mean'` (the default) averages them. As the notes point out, the arguments go in two
 # steps: options such as `reduction` to the constructor, the tensors to the call.
+#
+# Older code (and the notes) use two legacy flags instead: `reduce=False` means `'none'`
+# (whatever `size_average` says); with `reduce=True`, `size_average=True` means `'mean'` and
+# `size_average=False` means `'sum'`. PyTorch still accepts them, translates them into
+# `reduction` and warns that they will be deprecated; write `reduction` in new code.
 
 # %%
 prediction = torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=F64).to(DEVICE)
@@ -121,6 +147,12 @@ print("per example (loss):", mse_none(prediction, target).cpu())  # ... tensors 
 print("sum:               ", nn.MSELoss(reduction="sum")(prediction, target).item())
 print("mean (cost):       ", nn.MSELoss()(prediction, target).item())
 compare_reductions("MSELoss (warm-up)", (prediction - target) ** 2, nn.MSELoss, prediction, target)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    legacy = [nn.MSELoss(size_average=average, reduce=reduce).reduction
+              for average, reduce in [(True, True), (False, True), (True, False)]]
+print("size_average/reduce = True/True, False/True, True/False  ->  reduction:", legacy)
+print("warning:", caught[0].message)
 
 # %% [markdown]
 # Keep in mind that `'mean'` is not always "divide by the batch size": it divides by the number
@@ -226,7 +258,10 @@ print("all targets class 2: weighted mean == unweighted mean:",
 #
 # Targets equal to `ignore_index` (default −100) contribute 0 and leave the denominator: the
 # mean runs over the counted targets only (with weights: over the sum of *their* weights). This
-# is how padding is masked out in sequence models, or unlabelled pixels in segmentation.
+# is how padding is masked out in sequence models, or unlabelled pixels in segmentation. If a
+# batch has **no** counted target at all (a batch of pure padding), `'sum'` is 0 but `'mean'` is
+# `0 / 0 = nan`, and that `nan` poisons every parameter it reaches: skip such batches, or use
+# `'sum'` and divide by a count you guard yourself (last line below).
 
 # %%
 labels_with_padding = torch.tensor([0, 2, -100, 2, -100]).to(DEVICE)
@@ -239,6 +274,9 @@ compare("CE ignore_index [mean] = sum / 3", per_example.sum() / counted.sum(),
 w_counted = torch.where(counted, class_weight[safe_labels], 0.0)
 compare("CE weight + ignore_index [mean]", (w_counted * per_example).sum() / w_counted.sum(),
         nn.CrossEntropyLoss(weight=class_weight)(logits, labels_with_padding))
+all_padding = torch.full((5,), -100).to(DEVICE)
+print("every target ignored: sum =", nn.CrossEntropyLoss(reduction="sum")(logits, all_padding).item(),
+      " mean =", nn.CrossEntropyLoss()(logits, all_padding).item())
 
 # %% [markdown]
 # ### Class probabilities as targets
@@ -327,7 +365,7 @@ for epsilon, color in [(0.0, "tab:gray"), (0.05, "tab:blue"), (0.1, "tab:green")
         best_gap = math.log((1 - epsilon + epsilon / 10) / (epsilon / 10))
         ax_gap.plot([best_gap], [smoothed_ce_of_gap(torch.tensor(best_gap, dtype=F64), epsilon).item()], "o", color=color)
 ax_gap.set(title="Loss vs logit gap (dots: the optimum)", xlabel="true logit z (others 0)", ylabel="loss", ylim=(0, 3))
-ax_gap.legend(ncol=2)
+ax_gap.legend(ncol=2, fontsize=8, loc="upper left", bbox_to_anchor=(0.24, 0.99))  # the empty band above the minima
 plt.show()
 
 # %% [markdown]
@@ -363,7 +401,8 @@ compare("BCELoss weight [mean] = sum / numel", (label_weight * bce_elements).mea
 
 positives = multi_target.sum(dim=0)
 pos_weight = (len(multi_target) - positives) / positives
-print("positives per label:", positives.cpu(), " pos_weight = negatives / positives:", pos_weight.cpu())
+print("positives per label:               ", positives.cpu())
+print("pos_weight = negatives / positives:", pos_weight.cpu())
 bce_pos = -(pos_weight * multi_target * torch.log(probs) + (1 - multi_target) * torch.log(1 - probs))
 compare_reductions("BCEWithLogitsLoss pos_weight", bce_pos, nn.BCEWithLogitsLoss, multi_logits, multi_target,
                    pos_weight=pos_weight)
@@ -371,16 +410,21 @@ compare_reductions("BCEWithLogitsLoss pos_weight", bce_pos, nn.BCEWithLogitsLoss
 # %% [markdown]
 # `MultiLabelSoftMarginLoss` is the same idea written per example: the BCE-with-logits of the `C`
 # labels averaged over the labels, then `'mean'` averages over the examples. Its `weight` is a
-# per-label factor on both terms (there is no `pos_weight`). Without weights it equals
-# `BCEWithLogitsLoss`; its target is a float or long `(N, C)` tensor of 0s and 1s.
+# per-label factor on both terms (there is no `pos_weight`). Without weights its `'mean'` equals
+# `BCEWithLogitsLoss`'s `'mean'` (mean over labels, then over examples, is the mean over all
+# `N·C` elements); its `'sum'` is `C` times smaller, a sum of per-example averages. Its target is
+# a float or long `(N, C)` tensor of 0s and 1s.
 
 # %%
 mlsm_per_example = -(multi_target * torch.log(probs) + (1 - multi_target) * torch.log(1 - probs)).mean(dim=1)
 compare_reductions("MultiLabelSoftMarginLoss", mlsm_per_example, nn.MultiLabelSoftMarginLoss, multi_logits, multi_target)
 compare("MultiLabelSoftMargin weight [mean]", (label_weight * bce_elements).mean(dim=1).mean(),
         nn.MultiLabelSoftMarginLoss(weight=label_weight)(multi_logits, multi_target))
-compare("MultiLabelSoftMargin = BCEWithLogits", nn.BCEWithLogitsLoss()(multi_logits, multi_target),
-        nn.MultiLabelSoftMarginLoss()(multi_logits, multi_target))
+identity("MultiLabelSoftMargin = BCEWithLogits", nn.BCEWithLogitsLoss()(multi_logits, multi_target),
+         nn.MultiLabelSoftMarginLoss()(multi_logits, multi_target))
+identity("MultiLabelSoftMargin sum = BCE sum / C",
+         nn.BCEWithLogitsLoss(reduction="sum")(multi_logits, multi_target) / 3,
+         nn.MultiLabelSoftMarginLoss(reduction="sum")(multi_logits, multi_target))
 
 # %% [markdown]
 # ## 5 · Regression losses
@@ -413,8 +457,8 @@ for beta in (1.0, 0.5):
 for delta in (1.0, 2.0):
     huber = torch.where(residual.abs() <= delta, 0.5 * residual**2, delta * (residual.abs() - 0.5 * delta))
     compare_reductions(f"HuberLoss delta={delta}", huber, nn.HuberLoss, y_pred, y_true, delta=delta)
-compare("Huber(delta=2) = 2 * SmoothL1(beta=2)", 2 * nn.SmoothL1Loss(beta=2.0)(y_pred, y_true),
-        nn.HuberLoss(delta=2.0)(y_pred, y_true))
+identity("Huber(delta=2) = 2 * SmoothL1(beta=2)", 2 * nn.SmoothL1Loss(beta=2.0)(y_pred, y_true),
+         nn.HuberLoss(delta=2.0)(y_pred, y_true))
 
 # %% [markdown]
 # The pictures make the table concrete. With β = δ = 2 the two curves bend at the same place,
@@ -515,7 +559,7 @@ cross_entropy = nn.CrossEntropyLoss()(logits_q, target_p)
 entropy = -(target_p * torch.log(target_p)).sum(dim=1).mean()
 kl = nn.KLDivLoss(reduction="batchmean")(F.log_softmax(logits_q, dim=1), target_p)
 print(f"H(p, q) = {cross_entropy.item():.4f},  H(p) = {entropy.item():.4f},  KL(p||q) = {kl.item():.4f}")
-compare("cross-entropy = entropy + KL", entropy + kl, cross_entropy)
+identity("cross-entropy = entropy + KL", entropy + kl, cross_entropy)
 
 # %% [markdown]
 # ## 7 · Margin losses
@@ -542,7 +586,7 @@ distance = randn(6).abs() * 1.5
 compare_reductions("HingeEmbeddingLoss margin=1", torch.where(sign == 1, distance, (1.0 - distance).clamp(min=0)),
                    nn.HingeEmbeddingLoss, distance, sign)
 compare_reductions("SoftMarginLoss", torch.log(1 + torch.exp(-sign * x1)), nn.SoftMarginLoss, x1, sign)
-compare("SoftMargin = BCEWithLogits((y+1)/2)", nn.BCEWithLogitsLoss()(x1, (sign + 1) / 2), nn.SoftMarginLoss()(x1, sign))
+identity("SoftMargin = BCEWithLogits((y+1)/2)", nn.BCEWithLogitsLoss()(x1, (sign + 1) / 2), nn.SoftMarginLoss()(x1, sign))
 
 # %% [markdown]
 # **`MultiMarginLoss(p, margin, weight)`**, the multi-class hinge (as in an SVM): input `(N, C)`
@@ -597,19 +641,21 @@ compare_reductions("MultiLabelMarginLoss", multilabel_margin_by_hand(ml_scores, 
 # Against the signed margin `m = y·x` (how far on the right side a binary score is), these
 # losses differ in how they treat a point that is already right: the hinge ignores it past the
 # margin, the logistic loss (SoftMargin, BCE-with-logits) keeps pushing, ever more weakly. All of
-# them are convex stand-ins for the 0–1 loss, which has no useful gradient.
+# them are convex stand-ins for the 0–1 loss, which has no useful gradient. (With two classes,
+# `MultiMarginLoss` charges `max(0, 1 − (x_y − x_j))^p / C`: the (squared) hinge of the margin
+# `m = x_y − x_j`, divided by `C = 2`.)
 
 # %%
 m = torch.linspace(-3, 3, 601)
-fig, ax = plt.subplots(figsize=(6.5, 4))
+fig, ax = plt.subplots(figsize=(7.5, 4.8))
 ax.plot(m, (m <= 0).float(), color="black", lw=1.5, label="0–1 loss (not trainable)")
-ax.plot(m, (1 - m).clamp(min=0), label="hinge max(0, 1 − m)  (MultiMargin, p=1)")
-ax.plot(m, (1 - m).clamp(min=0) ** 2, label="squared hinge  (MultiMargin, p=2)")
+ax.plot(m, (1 - m).clamp(min=0), label="hinge max(0, 1 − m)  (binary MultiMargin p=1, up to 1/C)")
+ax.plot(m, (1 - m).clamp(min=0) ** 2, label="squared hinge  (binary MultiMargin p=2, up to 1/C)")
 ax.plot(m, torch.log1p(torch.exp(-m)), label=r"logistic $\log(1 + e^{-m})$  (SoftMargin, BCE)")
 ax.axvline(0, color="gray", lw=0.8, ls="--")
 ax.set(title="Classification losses vs signed margin m = y·x", xlabel="m = y·x (positive: right side)",
        ylabel="loss", ylim=(0, 4))
-ax.legend(fontsize=8)
+ax.legend(fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.14))  # below the axes, off the curves
 plt.show()
 
 # %% [markdown]
@@ -696,12 +742,13 @@ def brute_force_ctc(log_probs: torch.Tensor, target: list[int]) -> tuple[torch.T
 
 
 cpu_log_probs = frame_log_probs.cpu()
-hand_ctc = []
+hand_ctc, valid_paths = [], {}
 for n in range(2):
     target_n = ctc_targets[n, : target_lengths[n]].tolist()
     loss_n, valid = brute_force_ctc(cpu_log_probs[: input_lengths[n], n], target_n)
     hand_ctc.append(loss_n)
     word = "".join(ALPHABET[s] for s in target_n)
+    valid_paths[word] = valid
     examples = ", ".join("".join(ALPHABET[s] for s in path) for path in valid[:6])
     print(f"target {word!r}: {len(valid)} of {4 ** int(input_lengths[n])} paths read as it, e.g. {examples}")
 hand_ctc = torch.stack(hand_ctc).to(DEVICE)
@@ -710,6 +757,53 @@ compare("CTCLoss [none]", hand_ctc, nn.CTCLoss(reduction="none")(*ctc_inputs))
 compare("CTCLoss [sum]", hand_ctc.sum(), nn.CTCLoss(reduction="sum")(*ctc_inputs))
 compare("CTCLoss [mean] = mean(loss / length)", (hand_ctc / target_lengths.to(DEVICE)).mean(),
         nn.CTCLoss(reduction="mean")(*ctc_inputs))
+
+# %% [markdown]
+# Where do the valid paths run? Write the target with a blank before, between and after its
+# letters, `- a - a - b -`, and draw each path on the grid of frames × these 7 positions. Every
+# path starts in one of the first two rows (a blank or the first letter), moves one frame to the
+# right at a time, and either stays in its row, steps down one row, or jumps over a blank, but
+# only between two *different* letters: the blank between the two a's cannot be skipped, or they
+# would merge into one. It ends in one of the last two rows. `CTCLoss`'s dynamic programming adds
+# the probabilities along this grid instead of listing the paths; below, the width of each step
+# shows the share of the total probability that flows through it.
+
+# %%
+def grid_rows(path: tuple[int, ...]) -> list[int]:
+    """Row of each frame in the blank-interleaved target: 2k for a blank after k letters, 2k - 1 for letter k."""
+    rows_, emitted, previous = [], 0, 0
+    for symbol in path:
+        if symbol != 0 and symbol != previous:  # a new letter (a repeat continues the same one)
+            emitted += 1
+        rows_.append(2 * emitted if symbol == 0 else 2 * emitted - 1)
+        previous = symbol
+    return rows_
+
+
+aab_paths = valid_paths["aab"]
+path_probs = torch.stack([cpu_log_probs[torch.arange(T), 0, torch.tensor(path)].sum().exp() for path in aab_paths])
+share = path_probs / path_probs.sum()
+steps: dict[tuple[int, int, int], float] = {}
+moves = set()
+for path, weight in zip(aab_paths, share.tolist()):
+    path_rows = grid_rows(path)
+    for t in range(T - 1):
+        key = (t, path_rows[t], path_rows[t + 1])
+        steps[key] = steps.get(key, 0.0) + weight
+        moves.add(path_rows[t + 1] - path_rows[t])
+print(f"{len(aab_paths)} paths; moves per frame: {sorted(moves)} rows; start rows:",
+      sorted({grid_rows(path)[0] for path in aab_paths}), "end rows:", sorted({grid_rows(path)[-1] for path in aab_paths}))
+
+fig, ax = plt.subplots(figsize=(7, 4))
+frames_grid, rows_grid = torch.meshgrid(torch.arange(T), torch.arange(7), indexing="ij")
+ax.scatter(frames_grid.flatten() + 1, rows_grid.flatten(), s=12, color="lightgray", zorder=1)
+for (t, row_from, row_to), weight in steps.items():
+    ax.plot([t + 1, t + 2], [row_from, row_to], color="tab:blue", lw=0.8 + 10 * weight, alpha=0.8,
+            solid_capstyle="round", zorder=2)
+ax.set(title=f"The {len(aab_paths)} alignments of 'aab' in {T} frames (width: share of the probability)",
+       xlabel="frame t", ylabel="position in  - a - a - b -", xticks=range(1, T + 1), yticks=range(7),
+       yticklabels=list("-a-a-b-"), ylim=(6.5, -0.5))
+plt.show()
 
 # %% [markdown]
 # A target can be impossible: "aaa" needs at least 5 frames (`a-a-a`), so with 4 frames no path
@@ -765,7 +859,8 @@ nn.CrossEntropyLoss()(ten_class_logits, float_labels)
 # **How to read it:** "expected target dtype to be Long or Byte, but got Float". An `(N,)` target
 # must be integer class indices (`torch.long`). A float target is accepted only with the same
 # shape as the input, `(N, C)`, where it means class *probabilities* (section 2). Fix:
-# `float_labels.long()`. (The reverse mistake, long targets for `BCELoss`, is in lesson 03.)
+# `float_labels.long()`. (The reverse mistake, long targets for `BCEWithLogitsLoss`, is in
+# lesson 03.)
 #
 # **3. A softmax before `CrossEntropyLoss`** raises nothing. The loss applies `log_softmax`
 # itself, so probabilities are treated as logits, squashed a second time, and the loss can
@@ -873,18 +968,24 @@ print("loss classes in the table:", len({type(loss_fn) for _, loss_fn, _ in tabl
 # ## All the comparisons
 #
 # Every `compare` above recorded its verdict. This is the lesson's target: every hand value
-# equals the library's, within `rtol = 1e-9` in float64.
+# equals the library's, within `rtol = 1e-9` in float64. The identities between library losses
+# are counted apart: they are true, but they are not hand computations.
 
 # %%
 losses_checked = sorted({name.split(" ")[0] for name in CHECKS if name.split(" ")[0].endswith("Loss")})
-for name, equal in CHECKS.items():
+for name, equal in {**CHECKS, **IDENTITIES}.items():
     if not equal:
         print("MISMATCH:", name)
-print(f"{len(CHECKS)} comparisons covering {len(losses_checked)} loss classes:")
-print(", ".join(losses_checked))
-record_metrics("10_losses", comparisons=len(CHECKS), loss_classes_checked=len(losses_checked),
-               all_equal=all(CHECKS.values()))
-print("all equal:", all(CHECKS.values()))
+print(f"{len(CHECKS)} hand comparisons covering {len(losses_checked)} loss classes:")
+print(textwrap.fill(", ".join(losses_checked), width=100, initial_indent="  ", subsequent_indent="  "))
+print(f"+ {len(IDENTITIES)} identities between library losses:")
+print("\n".join(f"  {name}" for name in IDENTITIES))
+record_metrics("10_losses", comparisons=len(CHECKS), identities=len(IDENTITIES),
+               loss_classes_checked=len(losses_checked), all_equal=all(CHECKS.values()),
+               identities_hold=all(IDENTITIES.values()))
+print("every hand value equals the library's:", all(CHECKS.values()))
+print("every identity holds:", all(IDENTITIES.values()))
+print("all equal:", all(CHECKS.values()) and all(IDENTITIES.values()))
 
 # %% [markdown]
 # ## Exercises
@@ -899,9 +1000,11 @@ print("all equal:", all(CHECKS.values()))
 # Write `focal_loss(logits, target, gamma, alpha=None)` for `(N, C)` logits and `(N,)` long
 # targets that returns the **plain mean over the N examples** (a 0-dim tensor; note: *not* the
 # weighted mean that `CrossEntropyLoss` uses for its `weight`). `alpha` is a `(C,)` tensor or
-# `None` (all ones). With `gamma = 0` and no `alpha` it must equal `F.cross_entropy`. It must also
-# survive a confidently wrong example whose true class sits 200 below the best logit (the
-# check contains one): the loss of that example is about 200, not `inf` or `nan`.
+# `None` (all ones). Return the loss in the **logits' dtype**, as every `nn` loss does: float32
+# logits give a float32 loss (if you compute in float64 for accuracy, cast the result back). With
+# `gamma = 0` and no `alpha` it must equal `F.cross_entropy`. It must also survive a confidently
+# wrong example whose true class sits 200 below the best logit (the check contains one): the
+# loss of that example is about 200, not `inf` or `nan`.
 
 # %%
 ### BEGIN SOLUTION
@@ -935,23 +1038,32 @@ def check_focal_loss(answer):
     cases = [(0.0, None), (0.5, None), (2.0, None), (2.0, alpha), (0.0, alpha), (5.0, alpha)]
     results = answer["cases"]
     assert len(results) == len(cases), "expected one value per case"
+    def close(x, y):
+        return math.isclose(x, y, rel_tol=1e-7)
+
     for (gamma, a), got in zip(cases, results):
         assert torch.is_tensor(got) and got.dim() == 0, f"gamma={gamma}: return a 0-dim tensor (the mean), got {got!r}"
-        want = reference(logits, target, gamma, a)
+        want, value = reference(logits, target, gamma, a), got.item()
+        if close(value, want):
+            continue
         label = f"gamma={gamma}, alpha={'None' if a is None else a}"
+        hint = ""
         if gamma == 0 and a is None:
-            assert math.isclose(got.item(), want, rel_tol=1e-7), (
-                f"{label}: got {got.item():.6f}, expected the cross-entropy {want:.6f}")
-        else:
-            plain_ce = reference(logits, target, 0.0, None)
-            hint = "; that is plain cross-entropy, the focusing factor (1 - p_y)^gamma is missing" if math.isclose(
-                got.item(), plain_ce, rel_tol=1e-7) else ""
-            if a is not None and gamma == 0:
-                weights = sum(a[y] for y in target.tolist())
-                if math.isclose(got.item(), want * len(target) / weights, rel_tol=1e-7):
-                    hint = "; you divided by the sum of the alphas (CE's weighted mean), the task asks for the plain mean"
-            assert math.isclose(got.item(), want, rel_tol=1e-7), f"{label}: got {got.item():.6f}, expected {want:.6f}{hint}"
-    assert answer["float32 dtype"] == "torch.float32", "float32 logits should give a float32 loss"
+            hint = " (with gamma = 0 and no alpha the focal loss is the cross-entropy)"
+        elif close(value, reference(logits, target, 0.0, None)):
+            hint = "; that is plain cross-entropy, the focusing factor (1 - p_y)^gamma is missing"
+        elif a is not None and close(value, want * len(target) / sum(a[y] for y in target.tolist())):
+            hint = ("; you divided by the sum of the alphas of the targets (CE's weighted mean, what "
+                    "F.cross_entropy(weight=alpha) does), the task asks for the plain mean over the N examples")
+        elif a is not None and close(value, reference(logits, target, gamma, None)):
+            hint = "; that is the focal loss without alpha: multiply each example by alpha[y]"
+        elif gamma > 0 and close(value, reference(logits, target, 0.0, a)):
+            hint = "; that is the alpha-weighted cross-entropy, the focusing factor (1 - p_y)^gamma is missing"
+        raise AssertionError(f"{label}: got {value:.6f}, expected {want:.6f}{hint}")
+    dtype = answer["float32 dtype"]
+    assert dtype == "torch.float32", (
+        f"float32 logits gave a {dtype} loss; the task asks for the loss in the logits' dtype, as every nn loss "
+        "returns it (if you compute in float64, cast back with .to(logits.dtype))")
     wrong = answer["confidently wrong"]
     want = reference(torch.tensor([[0.0, 200.0, 0.0]]), torch.tensor([0]), 2.0, None)
     assert torch.is_tensor(wrong) and math.isfinite(wrong.item()), (
@@ -1041,7 +1153,16 @@ def check_smoothed_weighted_targets(answer):
             if not torch.allclose(got_sum, want_sum, rtol=1e-7):
                 hint = ""
                 ignored_rows = target == ignore
-                if ignored_rows.any() and q[ignored_rows].abs().sum() > 0:
+                counted = ~ignored_rows
+                safe = torch.where(counted, target, 0)
+                w_or_1 = torch.ones(4, dtype=torch.float64) if w is None else w
+                one_hot = F.one_hot(safe, 4).double()
+                notes_q = ((1 - eps) * one_hot + eps / 3 * (1 - one_hot)) * counted.unsqueeze(1)
+                if eps > 0 and any(torch.allclose(q, candidate, rtol=1e-7) for candidate in (
+                        notes_q, notes_q * w_or_1, notes_q * w_or_1[safe].unsqueeze(1))):
+                    hint = ("; that is the convention 1 - eps on the true class and eps/(C-1) on the others; "
+                            "PyTorch adds eps/C to every class, the true one included (section 3)")
+                elif ignored_rows.any() and q[ignored_rows].abs().sum() > 0:
                     hint = "; an ignored target should contribute nothing: its whole row of Q is 0"
                 elif w is not None and eps > 0:
                     hint = "; the smoothing share eps/C of class c is weighted too, by weight[c]"
@@ -1118,9 +1239,16 @@ def check_tag_loss(answer):
         loss, pos_weight = result
         want_loss, want_pw = reference(logits.tolist(), raw_tags)
         assert torch.is_tensor(pos_weight) and pos_weight.shape == (5,), "pos_weight should be a (C,) tensor"
-        assert torch.allclose(pos_weight.double(), torch.tensor(want_pw, dtype=torch.float64)), (
-            f"tags {raw_tags}: pos_weight {pos_weight.tolist()}, expected {want_pw}; tag t is column t - 1, "
-            "and a tag nobody has gets 1")
+        want_tensor = torch.tensor(want_pw, dtype=torch.float64)
+        if not torch.allclose(pos_weight.double(), want_tensor):
+            hint = ""
+            informative = want_tensor != 1  # where the ratio and its inverse differ
+            product = (pos_weight.double() * want_tensor)[informative]
+            if informative.any() and torch.allclose(product, torch.ones_like(product)):
+                hint = "it is upside down: "
+            raise AssertionError(
+                f"tags {raw_tags}: pos_weight {pos_weight.tolist()}, expected {want_pw}; {hint}pos_weight = photos "
+                "without the tag / photos with it; tag t is column t - 1, and a tag nobody has gets 1")
         assert torch.is_tensor(loss) and loss.numel() == 1, "the loss should be a 0-dim tensor"
         assert math.isclose(loss.item(), want_loss, rel_tol=1e-7), (
             f"tags {raw_tags}: loss {loss.item():.6f}, expected {want_loss:.6f}; several tags per photo make it "
