@@ -55,7 +55,6 @@ set_seed(0)
 DEVICE = get_device()
 torch.set_printoptions(precision=4, sci_mode=False)
 use_course_style()
-print("torch", torch.__version__.split("+")[0], "| schedulers live in torch.optim.lr_scheduler")
 
 # %% [markdown]
 # ## 1 · Where the learning rate lives
@@ -328,18 +327,19 @@ print("hand == library:", matches(library_lrs["SequentialLR"], hand_lrs["Sequent
 # - `total_steps` (or `epochs` and `steps_per_epoch`, multiplied) is the number of `step()` calls
 #   it expects; it refuses to go further.
 #
-# Both phases are cosine curves: `anneal(a, b, p) = b + (a − b)·(1 + cos πp)/2` goes from `a` at
+# With the default `anneal_strategy="cos"` both phases are cosine curves (`"linear"` makes them
+# straight lines): `anneal(a, b, p) = b + (a − b)·(1 + cos πp)/2` goes from `a` at
 # `p = 0` to `b` at `p = 1`. Reading `torch/optim/lr_scheduler.py` (torch 2.14, with the default
 # `three_phase=False`), the first phase ends at step `s₁ = pct_start · total_steps − 1`, the second
 # at `total_steps − 1`, and step `s` gets
 #
-# $$\text{lr}(s) = \begin{cases} \text{anneal}(\text{initial\_lr}, \text{max\_lr}, s / s_1) & s \le s_1 \\
-# \text{anneal}(\text{max\_lr}, \text{min\_lr}, (s - s_1) / (\text{total\_steps} - 1 - s_1)) & s > s_1 \end{cases}$$
+# $$\text{lr}(s) = \begin{cases} \text{anneal}(\text{initial lr}, \text{max lr}, s / s_1) & s \le s_1 \\
+# \text{anneal}(\text{max lr}, \text{min lr}, (s - s_1) / (\text{total steps} - 1 - s_1)) & s > s_1 \end{cases}$$
 #
 # With `cycle_momentum=True` (the default) it also moves the **momentum** the other way: from
 # `max_momentum=0.95` down to `base_momentum=0.85` while the rate climbs, and back up while it
 # falls. A large step goes with little momentum, and the reverse. With Adam the "momentum" is
-# `betas[0]`; with SGD, `momentum`. (`three_phase=True` gives the original paper's version: up,
+# `betas[0]`; with SGD, `momentum`. (`three_phase=True` is closer to the paper's version: up,
 # back down to the start, then a separate third phase to `min_lr`.)
 
 # %%
@@ -450,7 +450,33 @@ for epoch, (loss, used, (best, bad, cooldown, next_lr)) in enumerate(zip(VAL_LOS
 # - **min_lr = 0.02**: that drop would give 0.0125; it is cut to 0.02. At epoch 21 the counter
 #   reaches 3 again, but the rate is already at `min_lr` and stays there.
 #
-# Each knob moves the drops. The same loss curve with one knob changed at a time:
+# `ReduceLROnPlateau` has no closed form: its "formula" is the rule itself. Written out by hand
+# as a loop over the epochs, it is short; the order of the tests is the order of the list above
+# (improvement, then cooldown, then patience):
+
+# %%
+def plateau_by_hand(losses, lr=LR, factor=0.5, patience=2, threshold=0.01, cooldown=2, min_lr=0.0, mode="min"):
+    """ReduceLROnPlateau's rule (mode "min", relative threshold): the rate every epoch trained with."""
+    used, best, bad, cooling = [], math.inf, 0, 0
+    for loss in losses:
+        used.append(lr)  # this epoch trains with lr; then validation gives `loss`
+        if loss < best * (1 - threshold):  # a real improvement
+            best, bad = loss, 0
+        else:
+            bad += 1
+        if cooling > 0:  # in the cooldown, bad epochs are not counted
+            cooling, bad = cooling - 1, 0
+        if bad > patience:  # patience + 1 bad epochs in a row: drop, floored at min_lr
+            lr, cooling, bad = max(lr * factor, min_lr), cooldown, 0
+    return used
+
+
+print("by hand:", short(plateau_by_hand(VAL_LOSSES, **PLATEAU), 24, 3))
+print("library:", short(plateau_lrs, 24, 3))
+
+# %% [markdown]
+# Each knob moves the drops. The same loss curve with one knob changed at a time, each run both
+# by PyTorch and by hand:
 
 # %%
 def drop_epochs(used_lrs):
@@ -461,22 +487,22 @@ def drop_epochs(used_lrs):
 plateau_variants = {"as above": {}, "threshold=0": {"threshold": 0.0}, "patience=0": {"patience": 0},
                     "cooldown=0": {"cooldown": 0}, "min_lr=0": {"min_lr": 0.0}}
 for name, change in plateau_variants.items():
-    used, _ = plateau_run(VAL_LOSSES + [0.556], **{**PLATEAU, **change})  # one more epoch shows the last drop
-    print(f"{name:<13} drops after epochs {drop_epochs(used)}, last lr {used[-1]:.5f}")
+    config = {**PLATEAU, **change}
+    used, _ = plateau_run(VAL_LOSSES + [0.556], **config)  # one more epoch shows the last drop
+    by_hand = plateau_by_hand(VAL_LOSSES + [0.556], **config)
+    print(f"{name:<13} drops after epochs {str(drop_epochs(used)):<16} last lr {used[-1]:.5f} | "
+          f"hand == library: {matches(used, by_hand)}")
 
 # %% [markdown]
 # With `threshold=0`, every tiny improvement resets the count, so the first drop comes only at epoch
 # 15. With `patience=0`, a single bad epoch is enough. Without the cooldown, the third drop comes one
-# epoch earlier. Without `min_lr`, the rate keeps halving.
-#
-# For the closed-form target, the "formula" of `ReduceLROnPlateau` is the rule itself; here it is
-# by hand for this series: start at 0.1, halve after epochs 6, 11 and 16, but never below 0.02.
+# epoch earlier. Without `min_lr`, the rate keeps halving. In the plot, the rate each epoch
+# trained with is drawn centred on that epoch, and a dotted line marks each drop.
 
 # %%
-hand_plateau = [LR * 0.5 ** sum(e > d for d in (6, 11, 16)) for e in range(len(VAL_LOSSES))]
-hand_plateau = [max(rate, PLATEAU["min_lr"]) for rate in hand_plateau]
-library_lrs["ReduceLROnPlateau"], hand_lrs["ReduceLROnPlateau"] = plateau_lrs, hand_plateau
-print("hand == library:", matches(plateau_lrs, hand_plateau))
+library_lrs["ReduceLROnPlateau"] = plateau_lrs
+hand_lrs["ReduceLROnPlateau"] = plateau_by_hand(VAL_LOSSES, **PLATEAU)
+print("hand == library:", matches(plateau_lrs, hand_lrs["ReduceLROnPlateau"]))
 
 fig, ax_loss = plt.subplots(figsize=(8, 3.5))
 ax_loss.plot(VAL_LOSSES, "o-", color="tab:blue", ms=4, label="validation loss")
@@ -496,7 +522,8 @@ plt.show()
 # ## 8 · All schedules at a glance, and the target
 #
 # Every schedule of this lesson, as a curve: the learning rate each epoch (or, for
-# `OneCycleLR`, each batch) trained with.
+# `OneCycleLR`, each batch) trained with. Step changes are drawn half way between two epochs,
+# as in the plot above.
 
 # %%
 panels = [
@@ -517,8 +544,8 @@ for ax, (name, title) in zip(axes.flat, panels):
         ax.plot(library_lrs["LambdaLR (backbone)"], label="backbone (0.01)")
         ax.legend(fontsize=8)
     else:
-        ax.plot(library_lrs[name], drawstyle="steps-post" if name in ("StepLR", "MultiStepLR", "ReduceLROnPlateau")
-                else "default")
+        rates = library_lrs[name][:EPOCHS] if name == "CosineAnnealingLR" else library_lrs[name]  # the used ones
+        ax.plot(rates, drawstyle="steps-mid" if name in ("StepLR", "MultiStepLR", "ReduceLROnPlateau") else "default")
     ax.set_title(title, fontsize=10)
     ax.set_xlabel("batch" if name == "OneCycleLR" else "epoch")
     ax.set_ylabel("lr")
@@ -577,13 +604,14 @@ print("per-batch T_max / total_steps for", EPOCHS_SHORT, "epochs:", EPOCHS_SHORT
 per_batch = EPOCHS_SHORT * BATCHES
 wrong = lr_trace(lambda opt: lr_scheduler.CosineAnnealingLR(opt, T_max=EPOCHS_SHORT), per_batch)
 right = lr_trace(lambda opt: lr_scheduler.CosineAnnealingLR(opt, T_max=per_batch), per_batch)
-fig, ax = plt.subplots(figsize=(8, 3.2))
-ax.plot(wrong, label=f"T_max = {EPOCHS_SHORT} (epochs), stepped per batch: wrong")
-ax.plot(right, label=f"T_max = {per_batch} (epochs × batches): right")
+fig, ax = plt.subplots(figsize=(10, 3.2))
+ax.plot(wrong, label=f"T_max = {EPOCHS_SHORT} (epochs),\nstepped per batch: wrong")
+ax.plot(right, label=f"T_max = {per_batch} (epochs × batches):\nright")
 for epoch in range(1, EPOCHS_SHORT):
-    ax.axvline(epoch * BATCHES, color="gray", lw=0.6, ls=":")
+    ax.axvline(epoch * BATCHES, color="0.25", lw=1, ls=":")
 ax.set(xlabel="optimizer step (batch); dotted lines: epoch ends", ylabel="lr", title="Cosine annealing stepped per batch")
-ax.legend(loc="lower left", fontsize=9)
+ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=9)
+fig.tight_layout()
 plt.show()
 minima = [s for s in range(1, per_batch - 1) if wrong[s] < wrong[s - 1] and wrong[s] <= wrong[s + 1]]
 print("the wrong schedule reaches its minimum", len(minima), "times in", per_batch, "steps")
@@ -613,8 +641,12 @@ for batch in range(BATCHES):
 # (`ReduceLROnPlateau` keeps `best`, the bad-epoch count and the cooldown). Stopping and resuming
 # training must restore it together with the model and the optimizer, through
 # `scheduler.state_dict()` and `load_state_dict()` (lesson 17 builds full checkpoints). Create
-# the new optimizer and scheduler first, then load both states: creating a scheduler writes its
-# own starting rate into the optimizer, which would overwrite a rate loaded before.
+# the new optimizer and scheduler first, then load both states. For the cosine below the order
+# happens not to matter, but `LambdaLR`, `LinearLR` and `OneCycleLR` write their own step-0 rate
+# into the optimizer when they are created: created after the optimizer's state was loaded, they
+# overwrite the loaded rate, and loading their state afterwards does not write it back, so the
+# first resumed epoch trains with the wrong rate. Build first, load last, and the order is safe
+# for every scheduler.
 #
 # Below, a cosine schedule of 12 epochs runs once without a break, and once with a stop after
 # epoch 6: the states are saved to a file, read back with `weights_only=True` into freshly built
@@ -652,13 +684,16 @@ optimizer, scheduler = fresh_pair()
 optimizer.load_state_dict(checkpoint["optimizer"])  # the scheduler's state forgotten
 forgot = first_half + run_epochs(optimizer, scheduler, 6)
 
-print("scheduler state keys:", sorted(checkpoint["scheduler"]))
+print("scheduler state keys:", sorted(key for key in checkpoint["scheduler"] if not key.startswith("_")),
+      "(+ internal keys starting with _)")
 print("uninterrupted:      ", short(uninterrupted[5:], 7))
 print("resumed:            ", short(resumed[5:], 7))
 print("scheduler forgotten:", short(forgot[5:], 7))
 print("resumed run == uninterrupted run, exactly:", resumed == uninterrupted)
 
 # %% [markdown]
+# The keys starting with `_` are PyTorch's internal bookkeeping (how often `step()` ran, whether
+# it is the first step); they are saved and restored like the rest, you never set them yourself.
 # The schedules are shown from epoch 5 on. The resumed run is the uninterrupted run, number for
 # number. The run that forgot the scheduler's state trains epoch 6 with the rate saved in the
 # optimizer, but the new scheduler counts from 0 again: it believes the cosine has just started
@@ -670,8 +705,9 @@ print("resumed run == uninterrupted run, exactly:", resumed == uninterrupted)
 # ## 11 · A learning-rate range test: how large may the rate be?
 #
 # Every schedule above starts from a number you must choose: the base rate, or `max_lr`. Too
-# small and training crawls; too large and it diverges. The **range test** (Leslie Smith, 2015)
-# measures it in a few hundred steps: train a fresh model while the rate grows exponentially
+# small and training crawls; too large and it diverges. The **range test** measures it in a few
+# hundred steps (Leslie Smith, 2015, grew the rate linearly; the exponential sweep with a smoothed
+# loss below is the form of fastai's "LR finder"): train a fresh model while the rate grows exponentially
 # from tiny (1e-5) to huge (1), one batch per rate, and record the loss. At first nothing
 # happens, then the loss falls, faster and faster, and at some rate it turns and blows up. We
 # stop as soon as the loss is more than 4 times the best seen.
@@ -783,14 +819,15 @@ plt.show()
 #
 # The exact numbers depend on the model, the optimizer, the batch size, the data, and on the
 # machine: a float rounded differently early in the run changes the later batches' losses a
-# little. (Repeated with eight seeds, the minimum lay between lr 7e-3 and 2.5e-2, the
-# steepest point between 6e-4 and 9e-4.) So the numbers printed before the plot are not compared.
+# little. (Repeated with eight seeds, the minimum lay at about lr 7e-3 to 3e-2, the
+# steepest point between 6e-4 and 9e-4, and the sweep stopped at a rate of 0.03 to 0.08.) So the numbers printed before the plot are not compared.
 # What every machine agrees on:
 
 # %%
 blew_up = len(rates) < 300 and smoothed[-1] > 4 * min(smoothed)
 print("the loss blew up (more than 4x its minimum) before the rate reached 1:", blew_up)
 print("the minimum lies between lr 1e-3 and 1e-1:", 1e-3 < best_lr < 1e-1)
+print("the sweep stopped well before lr 1, below 0.3:", rates[-1] < 0.3)
 print("the steepest descent comes first, between lr 1e-4 and 1e-2:", steepest < lowest and 1e-4 < steepest_lr < 1e-2)
 record_metrics("12_lr_schedulers", range_test_best_lr=best_lr, range_test_steepest_lr=steepest_lr,
                range_test_steps=len(rates), range_test_seconds=round(range_seconds, 1))
@@ -958,22 +995,24 @@ def check_warmup_cosine(answer):
                                  "returns a factor, which LambdaLR multiplies by the group's base_lr; divide by it")
         if all(math.isclose(g, base_lr * expected(s, warmup, total, other, min_lr) / other, rel_tol=1e-9, abs_tol=1e-15)
                for s, g in enumerate(run)):
-            raise AssertionError(f"group {group} follows the other group's base_lr: every function of a list "
-                                 "made in a loop sees the loop variable's last value; bind it per function")
+            raise AssertionError(f"group {group} follows the other group's base_lr: either one factor function "
+                                 "is shared by all groups, or the functions were made in a loop and all see the "
+                                 "loop variable's last value; each group needs a factor computed with its own "
+                                 "base_lr, bound when its function is made")
         if math.isclose(run[-1], min_lr * base_lr, rel_tol=1e-6):
             raise AssertionError(f"group {group} ends at min_lr·base_lr = {run[-1]:.3g}, not at min_lr = {min_lr}: "
-                                 "with one shared factor function the floor scales with each group's rate; "
-                                 "give each group its own function")
+                                 "LambdaLR multiplies the factor by the group's base_lr, so the factor at the last "
+                                 "step must be min_lr / base_lr")
+        warmup_right = all(math.isclose(run[s], want[s], rel_tol=1e-9, abs_tol=1e-15) for s in range(warmup))
         for step, (got, w) in enumerate(zip(run, want)):
             if not math.isclose(got, w, rel_tol=1e-9, abs_tol=1e-15):
-                last_group_right = group == 0 and all(
-                    math.isclose(g, expected(s, warmup, total, other, min_lr), rel_tol=1e-9, abs_tol=1e-15)
-                    for s, g in enumerate(runs[1]))
-                hint = (" (the last group is right, this one is not: does each function use its own group's "
-                        "starting rate, fixed when the function is made? group['lr'] read inside the function is "
-                        "the current rate, not the starting one)") if last_group_right else ""
-                raise AssertionError(f"group {group} (base_lr {base_lr}) trains step {step} with lr {got:.6g}, "
-                                     f"expected {w:.6g}{hint}")
+                hint = ""
+                if warmup_right and step >= warmup:
+                    hint = (". The warm-up steps are right, the cosine steps are not: does the factor use the "
+                            "group's starting rate, fixed when the function is made? group['lr'] read inside the "
+                            "function is the current rate (the last one written), not the starting one")
+                raise AssertionError(f"group {group} (base_lr {base_lr}) trains step {step} with lr {got:.10g}, "
+                                     f"expected {w:.10g} (relative error {abs(got - w) / abs(w):.1e}){hint}")
 
 
 def warmup_cosine_answer():
@@ -1045,6 +1084,9 @@ def check_optimizer_steps(answer):
             hint = ": that counts batches, but with accumulate > 1 the optimizer steps only every few batches"
         elif got == epochs * (len(loader) // accumulate):
             hint = ": the end of each epoch also makes a step with a partial accumulation"
+        elif accumulate > 1 and got == -(-epochs * len(loader) // accumulate):
+            hint = (": that counts the accumulation across the whole run, but it restarts every epoch, and the "
+                    "last partial group of an epoch is stepped too")
         elif other_len != len(loader) and got == epochs * -(-other_len // accumulate):
             hint = ": with drop_last=True the incomplete last batch is dropped (floor), without it it is kept (ceil)"
         assert got == steps, f"{call} = {got}, but the loop makes {steps} optimizer steps{hint}"
