@@ -56,6 +56,7 @@ from tools import check_exercise, get_device, record_metrics, runs_dir, set_seed
 from tools.datasets import CachedDataset, ClassFolderDataset, ensure_dataset, stratified_split
 from tools.models import LeNet
 from tools.tensorboard_logs import find_runs, load_run, read_all_scalars, read_scalars
+from tools.train import evaluate
 
 set_seed(0)
 DEVICE = get_device()
@@ -363,18 +364,6 @@ def log_image(writer, tag, image, step):
     logged_images[tag, step] = image.detach().cpu().clone()
 
 
-@torch.no_grad()
-def evaluate(loader):
-    model.eval()
-    total_loss, correct = 0.0, 0
-    for inputs, targets in loader:
-        inputs, targets = inputs.to(DEVICE), targets.to(DEVICE)
-        outputs = model(inputs)
-        total_loss += loss_fn(outputs, targets).item() * len(targets)
-        correct += (outputs.argmax(dim=1) == targets).sum().item()
-    return total_loss / len(loader.dataset), correct / len(loader.dataset)
-
-
 example = train_set.tensors[0][:8].to(DEVICE)
 writer = SummaryWriter(LOGDIR / "lenet")
 with warnings.catch_warnings():
@@ -412,7 +401,7 @@ with tqdm(total=EPOCHS * len(train_loader), desc="training") as progress:
             step += 1
             progress.update()
         train_accuracy = correct / len(train_set)
-        valid_loss, valid_accuracy = evaluate(valid_loader)
+        valid_loss, valid_accuracy = evaluate(model, valid_loader, loss_fn, DEVICE)  # lesson 09's validation, from tools
         writer.add_scalar("loss/valid", valid_loss, epoch)
         writer.add_scalars("accuracy", {"train": train_accuracy, "valid": valid_accuracy}, epoch)
         log_histograms(writer, epoch)
