@@ -371,6 +371,7 @@ def test_grade_refuses_without_a_sandbox_unless_told_the_risk(lesson_95, tmp_pat
     assert not (tmp_path / "report.csv").exists()
 
 
+@pytest.mark.whole_lessons
 @needs_sandbox
 def test_every_student_version_scores_zero_and_the_lesson_runs_in_the_sandbox(tmp_path):
     """One execution per lesson: stubs score 0 (the references' full marks are the compared
@@ -378,7 +379,7 @@ def test_every_student_version_scores_zero_and_the_lesson_runs_in_the_sandbox(tm
     write_student_versions(LESSONS, tmp_path / "class" / "student")
     _write(tmp_path / "class" / "solved", "02_autograd.py", select_lessons(["02"])[0].py.read_text())
     _write(tmp_path / "hidden", "02.py", _readme_hidden_checks_example())
-    grades = grade_folder(tmp_path / "class", timeout=240, jobs=1, hidden_dir=tmp_path / "hidden")
+    grades = grade_folder(tmp_path / "class", timeout=240, jobs=2, hidden_dir=tmp_path / "hidden")
     assert len(grades) == len(LESSONS) + 1
     for grade in grades:
         assert grade.status == "graded", (grade.student, grade.lesson, grade.status)

@@ -85,6 +85,7 @@ def get_json(port: int, path: str, **query: str) -> object:
         return json.load(response)
 
 
+@pytest.mark.whole_lessons
 def test_tensorboard_serves_lesson_13_scalars_on_loopback_only(lesson_13_runs):
     written = read_all_scalars(lesson_13_runs)
     assert any(run.startswith("13_tensorboard/") for run in written), f"lesson 13 wrote no scalars: {written}"
