@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKERS ?= 2
 
-PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope --nbval --nbval-current-env
+# One math thread per process, as in the lesson kernels: in-process tests with torch's default
+# thread count would take the core a timed lesson runs on.
+PYTEST := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope --nbval --nbval-current-env
 
 .PHONY: course test test-portable baseline clean sandbox
 
@@ -29,6 +31,7 @@ sandbox:
 # Both lanes: unit tests and every lesson as stored; the tests that run whole lessons in extra
 # processes (they would slow the timed lesson runs beside them); every lesson as on another machine.
 test: $(STAMP) sandbox
+	$(BIN)/course data
 	$(PYTEST) -m "not whole_lessons"
 	$(PYTEST) -m whole_lessons tests
 	$(PYTEST) --portable lessons
