@@ -28,12 +28,13 @@ sandbox:
 	  && echo "installed bubblewrap for course grade's sandbox"; } \
 	  || echo "note: course grade needs bubblewrap for its sandbox; install it with: sudo apt-get install bubblewrap"
 
-# Both lanes: unit tests and every lesson as stored; the tests that run whole lessons in extra
-# processes (they would slow the timed lesson runs beside them); every lesson as on another machine.
+# Both lanes: unit tests and every lesson as stored; the tests that run sandboxed kernels in extra
+# processes (they would slow the timed lesson runs beside them; `--dist load` spreads them over
+# both workers); every lesson as on another machine.
 test: $(STAMP) sandbox
 	$(BIN)/course data
 	$(PYTEST) -m "not whole_lessons"
-	$(PYTEST) -m whole_lessons tests
+	$(PYTEST) -m whole_lessons --dist load tests
 	$(PYTEST) --portable lessons
 
 test-portable: $(STAMP)

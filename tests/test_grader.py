@@ -223,8 +223,9 @@ halves = torch.zeros(2)
     "escaper": UNSOLVED_DOUBLE + """
 import subprocess
 subprocess.Popen(["python3", "-c", "import time; time.sleep(60)  # <<marker>>"], start_new_session=True)
-while True:
-    pass
+import time
+while True:  # sleeps rather than spins: a hang is a hang, and a spinning core would slow the timed lessons
+    time.sleep(1)
 """,
     # Leave the machine: connect to a server the instructor runs on 127.0.0.1.
     "caller": """
@@ -260,6 +261,7 @@ def lesson_95(tmp_path, monkeypatch):
     return select_lessons(["95"])[0]
 
 
+@pytest.mark.whole_lessons
 @needs_sandbox
 def test_attacks_score_zero_and_honest_submissions_score_what_they_deserve(lesson_95, tmp_path, capsys):
     classroom, hidden, pwned = tmp_path / "class", tmp_path / "hidden", tmp_path / "pwned"
