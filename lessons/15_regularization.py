@@ -29,8 +29,9 @@
 # - an **over-fitting demo**: the same MLP on 20 noisy points without regularization, with weight
 #   decay, with dropout and with L1.
 #
-# **Target:** each regularized model's validation loss (weight decay, dropout, L1) is below the
-# unregularized one's, and the best one is at least 10 % below it.
+# **Target:** each regularized model's validation loss (weight decay, dropout, L1; averaged over
+# the last 500 training steps) is below the unregularized one's, and the best one is at least 10 %
+# below it.
 
 # %%
 import inspect
@@ -49,7 +50,7 @@ DEVICE = get_device()
 torch.set_printoptions(precision=4, sci_mode=False)
 use_course_style()
 F64 = torch.float64
-print("device type:", DEVICE.type)
+print("DEVICE is cpu or cuda:", DEVICE.type in ("cpu", "cuda"))  # its type differs between machines: not printed
 
 # %% [markdown]
 # ## 1 · Bias, variance and noise
@@ -631,9 +632,11 @@ print("parameters:", sum(p.numel() for p in make_mlp().parameters()), "| trainin
 start = time.perf_counter()
 trained = {name: train_mlp(name, **options) for name, options in RUNS.items()}
 train_seconds = time.perf_counter() - start
-final = {name: (curves["train"][-1], curves["valid"][-1]) for name, (_, curves) in trained.items()}
+LAST = 20  # evaluations averaged for the target: the last 500 steps
+final = {name: (curves["train"][-1], sum(curves["valid"][-LAST:]) / LAST) for name, (_, curves) in trained.items()}
 for name, (train_loss, valid_loss) in final.items():
-    print(f"{name:<13} train loss {train_loss:.4f}  valid loss {valid_loss:.4f}")
+    print(f"{name:<13} train loss {train_loss:.4f}  valid loss: last {trained[name][1]['valid'][-1]:.4f}, "
+          f"mean of the last {LAST} evaluations {valid_loss:.4f}")
 print(f"4 runs in {train_seconds:.1f} s")
 
 # %%
@@ -659,18 +662,28 @@ ax_fit.legend(fontsize=8);
 # Without regularization the training loss keeps falling far below the noise level, which is
 # only possible by fitting the noise: the red curve bends to pass through the points, and the
 # validation loss rises once it starts doing so. Each regularizer keeps the training loss a
-# little under σ² (20 points always leave some room to fit noise) and the fit smooth. Dropout's curves are the noisiest: every step trains
-# a different thinned network, and which masks are drawn (another generator on a GPU) moves its
-# result more than the others'. The target, stated so that it holds on any machine:
+# little under σ² (20 points always leave some room to fit noise) and the fit smooth.
+#
+# Two things make a single last evaluation a poor measurement. Dropout's curves are the noisiest:
+# every step trains a different thinned network, and which masks are drawn (another generator on
+# a GPU, or with another CPU build) moves its last point by about ±0.01. And the unregularized run
+# is chaotic: a change in the 7th digit of its initial weights (which another machine's float
+# order amounts to) moves its last point by about ±0.01 too. So the target compares the **mean
+# validation loss over the last 500 steps** (20 evaluations), which for dropout varies about five
+# times less: re-run on a CPU and on a GPU with 36 other mask streams, and without
+# regularization from 18 starts perturbed in the 7th digit, that mean stayed within 0.123–0.133
+# for dropout and 0.170–0.190 without regularization. The target, stated so that it holds on any
+# machine:
 
 # %%
 valid = {name: v for name, (_, v) in final.items()}
 regularized = {name: v for name, v in valid.items() if name != "none"}
 best = min(regularized, key=regularized.get)
-print("unregularized model fits below the noise (train loss < σ²/2):", final["none"][0] < SIGMA**2 / 2)
+print("unregularized model fits below the noise (last train loss < σ²/2):", final["none"][0] < SIGMA**2 / 2)
 for name in regularized:
-    print(f"target met, {name}'s valid loss < unregularized:", valid[name] < valid["none"])
-print("target met, best regularized valid loss at least 10 % below unregularized:",
+    print(f"target met, {name}'s mean valid loss over the last {LAST} evaluations < unregularized:",
+          valid[name] < valid["none"])
+print("target met, best regularized mean valid loss at least 10 % below unregularized:",
       regularized[best] < 0.9 * valid["none"])
 record_metrics("15_regularization", valid_loss_none=valid["none"], valid_loss_weight_decay=valid["weight decay"],
                valid_loss_dropout=valid["dropout"], valid_loss_l1=valid["L1"], best_regularized=best,
