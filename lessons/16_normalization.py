@@ -760,6 +760,11 @@ def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
         y = y + bias.reshape(shape)
     return y, mean, var
 ### END SOLUTION
+y_groups, mean_groups, var_groups = group_norm(x, 3)  # section 4's batch (4, 6, 5, 5), 3 groups of 2 channels
+with torch.no_grad():
+    library_groups = nn.GroupNorm(3, 6).to(DEVICE)(x)
+print("group_norm(x, 3): y", tuple(y_groups.shape), "| mean", tuple(mean_groups.shape), "| var", tuple(var_groups.shape),
+      "| equals nn.GroupNorm(3, 6) within 1e-5:", (y_groups - library_groups).abs().max().item() <= 1e-5)
 
 # %%
 def check_group_norm(answer):
@@ -878,6 +883,15 @@ def batch_stats_from_buffers(before, after, momentum, count):
     unbiased = (after["running_var"] - (1 - weight) * before["running_var"]) / weight
     return mean, unbiased * (count - 1) / count
 ### END SOLUTION
+generator = torch.Generator().manual_seed(162)
+bn = nn.BatchNorm2d(3, momentum=0.3).to(DEVICE)
+before = {name: buffer.clone() for name, buffer in bn.named_buffers()}
+x = (torch.randn(4, 3, 2, 2, generator=generator) * 2 + 1).to(DEVICE)
+bn(x)
+after = {name: buffer.clone() for name, buffer in bn.named_buffers()}
+mean, var = batch_stats_from_buffers(before, after, 0.3, count=4 * 2 * 2)
+print("read back from the buffers: the batch's mean", torch.allclose(mean, x.mean(dim=(0, 2, 3)), atol=1e-4),
+      "| its biased variance", torch.allclose(var, x.var(dim=(0, 2, 3), correction=0), atol=1e-4))
 
 # %%
 def check_batch_stats(answer):
@@ -970,6 +984,22 @@ def fold_into_linear(bn, linear):
     bias = linear.weight @ shift + (linear.bias if linear.bias is not None else 0)
     return weight.detach(), bias.detach()
 ### END SOLUTION
+trained = models["LeNet + BatchNorm"].eval()  # section 3's network: fold its first conv and BatchNorm into one conv
+folded_weight, folded_bias = fold_into_conv(trained.conv1, trained.bn1)
+with torch.no_grad():
+    some_images = valid_data.tensors[0][:50].to(DEVICE)
+    unfolded = trained.bn1(trained.conv1(some_images))
+    folded = F.conv2d(some_images, folded_weight, folded_bias)
+print("LeNetBN's conv1 + bn1 as one conv: max difference <= 1e-4 of the output's largest value:",
+      (folded - unfolded).abs().max().item() <= 1e-4 * unfolded.abs().max().item())
+bn_then_linear = nn.Sequential(nn.BatchNorm1d(6), nn.Linear(6, 3)).to(DEVICE)
+bn_then_linear(torch.randn(32, 6, generator=generator).to(DEVICE) * 3 + 2)  # one training batch fills the buffers
+bn_then_linear.eval()
+features = torch.randn(5, 6, generator=generator).to(DEVICE) * 3 + 2
+with torch.no_grad():
+    folded = F.linear(features, *fold_into_linear(*bn_then_linear))
+    print("BatchNorm1d(6) then Linear(6, 3) as one Linear: equal within 1e-4:",
+          torch.allclose(folded, bn_then_linear(features), atol=1e-4, rtol=1e-4))
 
 # %%
 def check_fold(answer):
