@@ -48,9 +48,9 @@ from PIL import Image
 from torch import nn
 from torchvision import transforms as T
 
-from tools import check_exercise, get_device, record_metrics, set_seed, show_images, use_course_style
+from tools import check_exercise, get_device, record_metrics, set_seed, use_course_style
 from tools.datasets import ensure_dataset
-from tools.pretrained import IMAGENET_MEAN, IMAGENET_STD, efficientnet_lite0
+from tools.pretrained import efficientnet_lite0
 
 set_seed(0)
 DEVICE = get_device()

@@ -47,7 +47,7 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
 from torchvision import transforms as T
 
-from tools import check_exercise, get_device, record_metrics, set_seed, tqdm, use_course_style
+from tools import check_exercise, get_device, record_metrics, set_seed, use_course_style
 from tools.datasets import CachedDataset, ClassFolderDataset, ensure_dataset, stratified_split
 from tools.models import LeNet, count_parameters
 from tools.train import fit

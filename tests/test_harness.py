@@ -205,8 +205,8 @@ import os
 import torch
 
 print(torch.get_num_threads(), torch.backends.cpu.get_cpu_capability(), os.environ["MKL_CBWR"],
-      os.environ["ONEDNN_MAX_CPU_ISA"])
+      os.environ["ONEDNN_MAX_CPU_ISA"], os.environ["OMP_WAIT_POLICY"])
 '''
     lesson = _write_lesson(tmp_path / "lessons", probe)
     executed = execute(read_source(lesson), cwd=lesson.py.parent, portable=True)
-    assert executed.cells[1].outputs[0]["text"] == "2 DEFAULT COMPATIBLE AVX2\n"
+    assert executed.cells[1].outputs[0]["text"] == "2 DEFAULT COMPATIBLE AVX2 PASSIVE\n"
