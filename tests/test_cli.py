@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-import tools.cli
-import tools.notebooks
-from tools.cli import main
+import course.cli
+import course.notebooks
+from course.cli import main
 
 HEADER = """\
 # ---
@@ -44,7 +44,7 @@ def lessons(tmp_path, monkeypatch):
     folder.mkdir()
     (folder / "96_good.py").write_text(GOOD)
     (folder / "97_bad.py").write_text(BAD)
-    monkeypatch.setattr(tools.notebooks, "lessons_dir", lambda: folder)
+    monkeypatch.setattr(course.notebooks, "lessons_dir", lambda: folder)
     return folder
 
 
@@ -84,7 +84,7 @@ def test_baseline_stores_only_lessons_that_run(lessons, capsys):
     first_ids = [c["id"] for c in stored["cells"]]
     assert main(["baseline", "96"]) == 0
     assert [c["id"] for c in json.loads((lessons / "96_good.ipynb").read_text())["cells"]] == first_ids
-    assert tools.notebooks.sync_problem(tools.notebooks.Lesson(lessons / "96_good.py")) is None
+    assert course.notebooks.sync_problem(course.notebooks.Lesson(lessons / "96_good.py")) is None
 
 
 EXERCISE = HEADER.format(title="95 · Exercise") + """\
@@ -251,7 +251,7 @@ def test_os_errors_are_one_line_in_the_users_terms(exercise_lesson, tmp_path, mo
     def denied(lessons, out):
         raise PermissionError(13, "Permission denied", str(out / "95_exercise.ipynb"))
 
-    monkeypatch.setattr("tools.cli.write_student_versions", denied)
+    monkeypatch.setattr("course.cli.write_student_versions", denied)
     assert main(["student", "95", "--out", str(tmp_path)]) == 2
     assert one_error_line(capsys) == f"{tmp_path}/95_exercise.ipynb: Permission denied"
 
@@ -260,7 +260,7 @@ def test_an_internal_error_is_one_line_asking_for_a_report(lessons, monkeypatch,
     def broken(wanted):
         raise RuntimeError("something the tools did not expect\nsecond line")
 
-    monkeypatch.setattr("tools.cli.select_lessons", broken)
+    monkeypatch.setattr("course.cli.select_lessons", broken)
     assert main(["list"]) == 70
     assert one_error_line(capsys) == ("RuntimeError: something the tools did not expect "
                                       "(this is a bug in the course tools; please report it)")
@@ -300,14 +300,14 @@ def test_tensorboard_is_found_beside_the_python_without_an_activated_venv(tmp_pa
     board = fake_program(tmp_path / "venv" / "bin", "tensorboard")
     fake_program(tmp_path / "elsewhere", "tensorboard")
     monkeypatch.setenv("PATH", str(tmp_path / "elsewhere"))
-    assert tools.cli.tensorboard_executable() == str(board)
+    assert course.cli.tensorboard_executable() == str(board)
 
 
 def test_tensorboard_falls_back_to_path(tmp_path, monkeypatch):
     monkeypatch.setattr("sys.executable", str(fake_program(tmp_path / "venv" / "bin", "python")))
     elsewhere = fake_program(tmp_path / "elsewhere", "tensorboard")
     monkeypatch.setenv("PATH", str(tmp_path / "elsewhere"))
-    assert tools.cli.tensorboard_executable() == str(elsewhere)
+    assert course.cli.tensorboard_executable() == str(elsewhere)
 
 
 def test_missing_tensorboard_says_how_to_install_it(tmp_path, monkeypatch, capsys):
@@ -333,8 +333,8 @@ def test_a_closed_pipe_ends_quietly(lessons, monkeypatch, capsys):
     def closed_pipe(*args, **kwargs):
         raise BrokenPipeError(32, "Broken pipe")
 
-    monkeypatch.setattr(tools.cli, "cmd_list", closed_pipe)
+    monkeypatch.setattr(course.cli, "cmd_list", closed_pipe)
     silenced = []
-    monkeypatch.setattr(tools.cli, "_silence_stdout", lambda: silenced.append(True))
+    monkeypatch.setattr(course.cli, "_silence_stdout", lambda: silenced.append(True))
     assert main(["list"]) == 0
     assert capsys.readouterr().err == "" and silenced == [True]

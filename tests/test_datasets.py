@@ -14,7 +14,7 @@ from torch.utils.data import TensorDataset
 from torchvision import transforms as T
 
 from tools import datasets
-from tools.cli import main
+from course.cli import main
 from tools.datasets import (
     DATASETS,
     ClassFolderDataset,

@@ -14,9 +14,9 @@ import jupytext
 import nbformat
 import pytest
 
-import tools.notebooks
-from tools.cli import main
-from tools.grader import (
+import course.notebooks
+from course.cli import main
+from course.grader import (
     SOLUTION_BLOCK,
     GradingSetupError,
     find_submissions,
@@ -29,8 +29,8 @@ from tools.grader import (
     student_notebook,
     write_student_versions,
 )
-from tools.notebooks import all_lessons, select_lessons
-from tools.sandbox import sandbox_problem
+from course.notebooks import all_lessons, select_lessons
+from course.sandbox import sandbox_problem
 
 LESSONS = all_lessons()
 needs_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=f"no sandbox: {sandbox_problem()}")
@@ -257,7 +257,7 @@ def _write(folder, name, text):
 def lesson_95(tmp_path, monkeypatch):
     lessons = tmp_path / "lessons"
     _write(lessons, "95_doubling.py", LESSON_95)
-    monkeypatch.setattr(tools.notebooks, "lessons_dir", lambda: lessons)
+    monkeypatch.setattr(course.notebooks, "lessons_dir", lambda: lessons)
     return select_lessons(["95"])[0]
 
 
@@ -269,9 +269,9 @@ def test_attacks_score_zero_and_honest_submissions_score_what_they_deserve(lesso
     marker = f"escaper-{os.getpid()}-{time.time_ns()}"
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.1)
-    project_file = tools.notebooks.project_root() / "tools" / "grading.py"
+    project_file = course.notebooks.project_root() / "tools" / "grading.py"
     protected = [project_file, hidden / "95.py", classroom / "honest" / "95_doubling.py"]
-    project = tools.notebooks.project_root()
+    project = course.notebooks.project_root()
     secrets = [hidden / "95.py", project / "lessons" / "02_autograd.py", project / ".git" / "HEAD", classroom / "honest"]
     fill = {"pwned": pwned, "marker": marker, "port": listener.getsockname()[1],
             "targets": repr({"read": [str(p) for p in secrets], "write": [str(p) for p in protected]})}
@@ -365,7 +365,7 @@ def test_bad_hidden_checks_stop_grading_before_it_starts(lesson_95, tmp_path, so
 
 
 def test_grade_refuses_without_a_sandbox_unless_told_the_risk(lesson_95, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr("tools.cli.sandbox_problem", lambda: "bwrap not found: install bubblewrap")
+    monkeypatch.setattr("course.cli.sandbox_problem", lambda: "bwrap not found: install bubblewrap")
     _write(tmp_path / "class" / "alice", "95_doubling.py", LESSON_95)
     assert main(["grade", str(tmp_path / "class"), "--out", str(tmp_path / "report")]) == 2
     err = capsys.readouterr().err
@@ -395,7 +395,7 @@ def test_every_student_version_scores_zero_and_the_lesson_runs_in_the_sandbox(tm
 
 def _readme_hidden_checks_example() -> str:
     """The README's example of a hidden-check file, so that the example is known to work."""
-    readme = (tools.notebooks.project_root() / "README.md").read_text()
+    readme = (course.notebooks.project_root() / "README.md").read_text()
     return readme.split("# grading/02.py\n", 1)[1].split("```", 1)[0]
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.nbharness import notebook_problems
-from tools.notebooks import Lesson, execute, read_source, write_reference
+from course.nbharness import notebook_problems
+from course.notebooks import Lesson, execute, read_source, write_reference
 
 DEMO = '''\
 # ---

@@ -1,6 +1,9 @@
 """The repository's own promises: README table, layout, pins."""
 
-from tools.notebooks import all_lessons
+import subprocess
+import sys
+
+from course.notebooks import all_lessons
 from tools.runtime import project_root
 
 
@@ -13,7 +16,7 @@ def test_readme_lists_every_lesson_with_a_link():
 
 def test_required_top_level_exists():
     root = project_root()
-    for name in ["lessons", "tools", "data", "runs", "tests", "environment.yml", "pyproject.toml",
+    for name in ["lessons", "tools", "course", "data", "runs", "tests", "environment.yml", "pyproject.toml",
                  "README.md", "constraints.txt", "Makefile", ".ci/run"]:
         assert (root / name).exists(), f"{name} is missing"
 
@@ -22,3 +25,14 @@ def test_environment_yml_installs_the_pinned_set():
     pins = (project_root() / "constraints.txt").read_text().splitlines()
     assert "torch==2.14.1" in pins and "torchvision==0.29.1" in pins
     assert "--constraint constraints.txt" in (project_root() / "environment.yml").read_text()
+
+
+def test_tools_never_imports_the_machinery():
+    """What lessons import (``tools``) loads nothing of what runs, tests and grades them (``course``)."""
+    modules = sorted(f"tools.{path.stem}" for path in (project_root() / "tools").glob("*.py") if path.stem != "__init__")
+    assert "tools.grading" in modules and len(modules) >= 10
+    probe = (f"import importlib, sys\nfor name in {modules!r}:\n    importlib.import_module(name)\n"
+             "print(sorted(m for m in sys.modules if m == 'course' or m.startswith('course.')))")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=project_root(), capture_output=True, text=True,
+                            timeout=300, check=True)
+    assert result.stdout.strip() == "[]", f"importing tools loaded the machinery: {result.stdout}"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tools.runtime import project_root
-from tools.sandbox import python_folders, sandbox_command, sandbox_problem
+from course.sandbox import python_folders, sandbox_command, sandbox_problem
 
 pytestmark = pytest.mark.skipif(sandbox_problem() is not None, reason=f"no sandbox: {sandbox_problem()}")
 

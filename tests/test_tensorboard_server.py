@@ -18,7 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tools.notebooks import execute, read_source, select_lessons
+from course.notebooks import execute, read_source, select_lessons
 from tools.tensorboard_logs import read_all_scalars
 
 STARTUP_SECONDS = 60

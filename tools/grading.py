@@ -17,7 +17,7 @@ chose). That data is converted (:func:`to_inert`), saved with ``torch.save`` and
 ``check``. ``check`` is rebuilt with fresh globals (:func:`isolated`), so it cannot read the
 lesson's names: it imports what it needs inside its body and rebuilds its own inputs instead of
 trusting echoes from the kernel. In a notebook this gives the verdict line at once; the grader
-(``tools/grader.py``) runs the very same checks on the same files, but in its own process.
+(``course/grader.py``) runs the very same checks on the same files, but in its own process.
 """
 
 from __future__ import annotations

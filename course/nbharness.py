@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools.notebooks import (
+from course.notebooks import (
     DEFAULT_BUDGET_SECONDS,
     LESSON_NAME,
     Lesson,
@@ -42,7 +42,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--portable", action="store_true", default=False,
         help="run the lessons in the portable lane's float environment "
-             "(tools.notebooks.PORTABLE_SETTINGS), which stands in for another machine",
+             "(course.notebooks.PORTABLE_SETTINGS), which stands in for another machine",
     )
 
 

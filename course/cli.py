@@ -24,9 +24,9 @@ from pathlib import Path
 import nbformat
 from nbclient.exceptions import CellExecutionError
 
-from tools import notebooks
+from course import notebooks
 from tools.datasets import DATASETS, build_dataset, dataset_spec, verify_dataset, write_manifest
-from tools.grader import (
+from course.grader import (
     DEFAULT_TIMEOUT_SECONDS,
     format_table,
     grade_folder,
@@ -36,10 +36,10 @@ from tools.grader import (
     write_student_versions,
 )
 from tools.metrics import load_metrics, metrics_path
-from tools.notebooks import Lesson, budget_seconds, execute, read_source, select_lessons, write_reference
+from course.notebooks import Lesson, budget_seconds, execute, read_source, select_lessons, write_reference
 from tools.progress import tqdm
 from tools.runtime import runs_dir
-from tools.sandbox import DEFAULT_MEMORY_LIMIT_GIB, sandbox_problem
+from course.sandbox import DEFAULT_MEMORY_LIMIT_GIB, sandbox_problem
 
 # Errors that describe a problem with the user's files or arguments, not with the tools.
 USER_ERRORS = (LookupError, ValueError, OSError, SyntaxError, nbformat.ValidationError)

@@ -2,7 +2,7 @@
 
 How a submission is graded. The reference lesson's check cells and the instructor's hidden
 checks are read and validated once, in the grader's own process, before any submission runs.
-Each submission then runs, in a fresh kernel, inside a bubblewrap sandbox (``tools.sandbox``),
+Each submission then runs, in a fresh kernel, inside a bubblewrap sandbox (``course.sandbox``),
 with its check cells replaced by the reference lesson's. Those cells ask the kernel only for
 *answers*: data such as tensors, numbers and strings, saved with ``torch.save`` into the
 sandbox's private folder. The grader reads each answer back with ``weights_only=True``, accepts
@@ -84,10 +84,10 @@ from tools.grading import (
     validate_exercise,
 )
 from tools.datasets import DATA_DIR_VARIABLE, DATASETS, DatasetError, data_dir, ensure_dataset
-from tools.notebooks import KERNEL_SETTINGS, Lesson, all_lessons, read_notebook
+from course.notebooks import KERNEL_SETTINGS, Lesson, all_lessons, read_notebook
 from tools.progress import tqdm
 from tools.runtime import RUNS_ENV, project_root, runs_dir
-from tools.sandbox import DEFAULT_MEMORY_LIMIT_GIB, python_folders, sandbox_command
+from course.sandbox import DEFAULT_MEMORY_LIMIT_GIB, python_folders, sandbox_command
 
 SOLUTION_BLOCK = re.compile(
     r"^(?P<indent>[ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*$", re.M | re.S
@@ -338,10 +338,11 @@ def sandbox_environment(private: str = "/tmp") -> dict[str, str]:
     }
 
 
-def sandbox_project_folders() -> list[Path]:
-    """What of the project a submission may see: the ``tools`` package and the datasets. Not the
-    reference lessons (their solutions), not the tests, not the git history."""
-    return [project_root() / "tools", data_dir()]
+def sandbox_project_paths() -> list[Path]:
+    """What of the project a submission may see: the ``tools`` package and the datasets (and the
+    grader's worker script, which runs the kernel). Not the reference lessons (their solutions),
+    not the rest of the grader, not the tests, not the git history."""
+    return [project_root() / "tools", data_dir(), WORKER]
 
 
 def _run_contained(notebook_name: str, folder: Path, timeout: float, sandbox: bool, hide: Sequence[Path],
@@ -351,7 +352,7 @@ def _run_contained(notebook_name: str, folder: Path, timeout: float, sandbox: bo
     private = "/tmp" if sandbox else str(folder)
     command = [sys.executable, str(WORKER), f"{private}/work/{notebook_name}", f"{private}/status.json"]
     if sandbox:
-        command = sandbox_command(command, folder, [*sandbox_project_folders(), *python_folders()], hide,
+        command = sandbox_command(command, folder, [*sandbox_project_paths(), *python_folders()], hide,
                                   memory_limit_gib, workdir="/tmp/work")
     env = sandbox_environment(private)
     process = subprocess.Popen(command, cwd=folder / "work", env=env, stdin=subprocess.DEVNULL,
