@@ -14,11 +14,18 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
+sys.path[0] = str(Path(__file__).resolve().parents[1])  # the project (in the sandbox: its course/ and tools/)
+from course.kernels import private_kernel_manager  # noqa: E402 - needs the line above
+
 
 def run(notebook_path: Path, status_path: Path) -> None:
-    """Execute every cell (errors allowed) and save how the run ended."""
+    """Execute every cell (errors allowed) and save how the run ended.
+
+    The kernel listens on Unix sockets beside ``status_path``, in the grader's private folder (the
+    sandbox's ``/tmp``), never on a TCP port (:mod:`course.kernels`).
+    """
     notebook = nbformat.read(notebook_path, as_version=4)
-    client = NotebookClient(notebook, timeout=None, kernel_name="python3", allow_errors=True,
+    client = NotebookClient(notebook, km=private_kernel_manager(status_path.parent), timeout=None, allow_errors=True,
                             record_timing=False, resources={"metadata": {"path": str(notebook_path.parent)}})
     try:
         client.execute(env=dict(os.environ))

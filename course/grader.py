@@ -339,10 +339,10 @@ def sandbox_environment(private: str = "/tmp") -> dict[str, str]:
 
 
 def sandbox_project_paths() -> list[Path]:
-    """What of the project a submission may see: the ``tools`` package and the datasets (and the
-    grader's worker script, which runs the kernel). Not the reference lessons (their solutions),
-    not the rest of the grader, not the tests, not the git history."""
-    return [project_root() / "tools", data_dir(), WORKER]
+    """What of the project a submission may see: the ``tools`` package, the datasets, and the
+    ``course`` package (the worker script and the kernel launcher run from there). Not the
+    reference lessons (their solutions), not the tests, not the git history."""
+    return [project_root() / "tools", project_root() / "course", data_dir()]
 
 
 def _run_contained(notebook_name: str, folder: Path, timeout: float, sandbox: bool, hide: Sequence[Path],

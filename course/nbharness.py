@@ -6,19 +6,22 @@ and ``.ipynb`` differ, when a code cell has no stored output (nbval would silent
 comparing it), when fewer than 60% of code cells are compared, or when the notebook claims
 a time budget the lesson plan does not allow. It fails the first cell at which the lesson's
 running time passes its budget, stops comparing stderr (progress bars, warnings), points
-nbval at the course's sanitizer file, and runs cells the way Jupyter does (see
-:func:`_execute_like_jupyter`).
+nbval at the course's sanitizer file, runs cells the way Jupyter does (see
+:func:`_execute_like_jupyter`), and starts kernels on private IPC sockets, not TCP ports.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_client.manager import KernelManager
 
+from course.kernels import private_kernel_folder, private_kernel_manager
 from course.notebooks import (
     DEFAULT_BUDGET_SECONDS,
     LESSON_NAME,
@@ -57,6 +60,41 @@ def pytest_configure(config: pytest.Config) -> None:
     if getattr(config.option, "nbval_sanitize_with", None) is None:
         config.option.nbval_sanitize_with = str(SANITIZE_FILE)
     _execute_like_jupyter()
+    _kernels_on_private_sockets(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = getattr(config, "_course_kernel_folder", None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _kernels_on_private_sockets(config: pytest.Config) -> None:
+    """Make nbval start its kernels on IPC sockets in a private folder (:mod:`course.kernels`).
+
+    nbval offers no option for the kernel's transport; it starts every kernel through
+    ``nbval.kernel.start_new_kernel``, which is replaced here by the same steps with a private
+    kernel manager.
+    """
+    import nbval.kernel
+
+    config._course_kernel_folder = private_kernel_folder()
+
+    def start_new_kernel(startup_timeout=60, kernel_name="python", **options):  # noqa: ANN001, ANN202 - nbval's
+        # the kernel of this Python, as with --nbval-current-env (which the course always passes)
+        manager = private_kernel_manager(private_kernel_folder(config._course_kernel_folder), KernelManager)
+        manager.start_kernel(**options)
+        client = manager.client()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=startup_timeout)
+        except RuntimeError:
+            client.stop_channels()
+            manager.shutdown_kernel()
+            raise
+        return manager, client
+
+    nbval.kernel.start_new_kernel = start_new_kernel
 
 
 def _execute_like_jupyter() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import jupytext
 import nbformat
 from nbclient import NotebookClient
 
+from course.kernels import private_kernel_folder, private_kernel_manager
 from tools.runtime import project_root
 
 LESSON_NAME = re.compile(r"^(\d{2})_[a-z0-9_]+$")
@@ -137,17 +139,22 @@ def execute(
 ) -> nbformat.NotebookNode:
     """Run every cell in a fresh kernel started in ``cwd``; stops at the first unexpected error.
 
-    Cells tagged ``raises-exception`` may raise; their error is kept as output. ``portable``
+    The kernel listens on IPC sockets in a private folder (:mod:`course.kernels`), not on a TCP
+    port. Cells tagged ``raises-exception`` may raise; their error is kept as output. ``portable``
     runs the kernel in the portable lane's float environment (see :func:`kernel_environment`).
     """
-    client = NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(cwd)}},
-        record_timing=False,
-    )
-    client.execute(env=kernel_environment(portable))
+    folder = private_kernel_folder()
+    try:
+        client = NotebookClient(
+            notebook,
+            km=private_kernel_manager(folder),
+            timeout=timeout,
+            resources={"metadata": {"path": str(cwd)}},
+            record_timing=False,
+        )
+        client.execute(env=kernel_environment(portable))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return strip_run_noise(notebook)
 
 

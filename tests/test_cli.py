@@ -31,6 +31,14 @@ from tools import record_metrics
 
 record_metrics("96_good", accuracy=0.975)
 print("fine")
+
+# %%
+import os
+
+import psutil
+
+kernel = psutil.Process(os.getpid())
+print("kernel sockets:", sorted({c.family.name for c in kernel.net_connections(kind="all")}))
 """
 BAD = HEADER.format(title="97 · Breaks") + """\
 # %%
@@ -68,7 +76,9 @@ def test_run_writes_summary_and_fails_on_a_broken_lesson(lessons, isolated_runs_
     assert bad["error"] == "RuntimeError: this lesson is broken on purpose"
     assert "\\u001b" not in (isolated_runs_dir / "summary.json").read_text()  # no terminal colours
     assert good["seconds"] > 0 and good["budget_seconds"] == 60
-    assert (isolated_runs_dir / "executed" / "96_good.ipynb").exists()
+    executed = json.loads((isolated_runs_dir / "executed" / "96_good.ipynb").read_text())
+    # the kernel talks over Unix sockets in a private folder: no TCP port for others to reach
+    assert "".join(executed["cells"][-1]["outputs"][0]["text"]) == "kernel sockets: ['AF_UNIX']\n"
     table = capsys.readouterr().out
     assert "96_good" in table and "accuracy=0.975" in table and "failed" in table
 

@@ -1,0 +1,50 @@
+"""Jupyter kernels that talk over Unix sockets in a private folder instead of loopback TCP ports.
+
+A kernel listening on a TCP port of 127.0.0.1 can be reached by every user of the machine, and
+ipykernel says so at every start ("Kernel is running over TCP without encryption"). A kernel
+on IPC sockets in a folder only its owner may enter (mode 0700, as ``tempfile.mkdtemp`` makes
+it) cannot be reached by anyone else. Every kernel the course starts (``course run``,
+``course baseline``, the test harness, the grader with or without its sandbox) is made here:
+the current Python's ipykernel, started through :mod:`course.ipc_kernel`, which moves the one
+socket ipykernel always puts on TCP into the private folder as well.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import ipykernel.kernelspec
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager, KernelManager
+
+LAUNCHER = Path(__file__).with_name("ipc_kernel.py")
+
+
+class PrivateKernelSpecs(KernelSpecManager):
+    """Every kernel name means this Python's ipykernel, launched by :data:`LAUNCHER`."""
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        spec = ipykernel.kernelspec.get_kernel_dict()
+        spec["argv"] = [sys.executable, str(LAUNCHER), "-f", "{connection_file}"]
+        return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES, **spec)
+
+
+def private_kernel_folder(parent: Path | None = None) -> Path:
+    """A new folder, readable and writable by this user only, for one kernel's sockets."""
+    return Path(tempfile.mkdtemp(prefix="course-kernel-", dir=parent))
+
+
+def private_kernel_manager(
+    folder: Path, manager_class: type[KernelManager] = AsyncKernelManager, **options: Any
+) -> KernelManager:
+    """A manager for a kernel of this Python whose sockets are all Unix sockets in ``folder``
+    (with its connection file), never a TCP port. ``options`` go to ``manager_class``.
+
+    nbclient needs the asynchronous manager (with a blocking one it cannot notice that a kernel
+    died, and waits forever); nbval drives its kernel synchronously and passes ``KernelManager``.
+    """
+    return manager_class(kernel_name="python3", kernel_spec_manager=PrivateKernelSpecs(), transport="ipc",
+                         ip=str(folder / "kernel"), connection_file=str(folder / "kernel.json"), **options)
