@@ -5,7 +5,8 @@ collects. For each notebook it adds a ``harness`` item that fails when the paire
 and ``.ipynb`` differ, when a code cell has no stored output (nbval would silently skip
 comparing it), when fewer than 60% of code cells are compared, or when the notebook claims
 a time budget the lesson plan does not allow. It fails the first cell at which the lesson's
-running time passes its budget, stops comparing stderr (progress bars, warnings), points
+running time passes its budget, adds after the last cell an ``answers`` item that scores the
+answers the kernel saved with the grader's own code (:class:`AnswersCheck`), stops comparing stderr (progress bars, warnings), points
 nbval at the course's sanitizer file, runs cells the way Jupyter does (see
 :func:`_execute_like_jupyter`), and starts kernels on private IPC sockets, not TCP ports.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,6 +23,7 @@ import nbformat
 import pytest
 from jupyter_client.manager import KernelManager
 
+from course.grader import check_cells, grading_plans, score
 from course.kernels import private_kernel_folder, private_kernel_manager
 from course.notebooks import (
     DEFAULT_BUDGET_SECONDS,
@@ -30,6 +33,7 @@ from course.notebooks import (
     kernel_environment,
     sync_problem,
 )
+from tools.grading import ANSWERS_DIR_VARIABLE
 from tools.runtime import project_root
 
 SANITIZE_FILE = project_root() / "tests" / "nbval_sanitize.cfg"
@@ -61,12 +65,17 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.nbval_sanitize_with = str(SANITIZE_FILE)
     _execute_like_jupyter()
     _kernels_on_private_sockets(config)
+    # Every check_exercise in the kernels also saves its answer here, as under the grader.
+    config._course_answers_folder = Path(tempfile.mkdtemp(prefix="course-answers-"))
+    (config._course_answers_folder / "answers").mkdir()
+    os.environ[ANSWERS_DIR_VARIABLE] = str(config._course_answers_folder / "answers")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    folder = getattr(config, "_course_kernel_folder", None)
-    if folder is not None:
-        shutil.rmtree(folder, ignore_errors=True)
+    for name in ("_course_kernel_folder", "_course_answers_folder"):
+        folder = getattr(config, name, None)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _kernels_on_private_sockets(config: pytest.Config) -> None:
@@ -173,6 +182,28 @@ class HarnessCheck(pytest.Item):
         return self.path, 0, f"{self.path.name}::harness"
 
 
+class AnswersCheck(pytest.Item):
+    """After the notebook's last cell: the answers its kernel saved pass the lesson's checks, read
+    from the ``.py`` and scored by the grader's own code (:func:`course.grader.score`), in this
+    process, as ``course grade`` scores a submission."""
+
+    def runtest(self) -> None:
+        lesson = Lesson(Path(self.path).with_suffix(".py"))
+        plan = grading_plans([lesson], hidden_dir=None)[lesson.number]
+        rows = score(plan, self.config._course_answers_folder, "the lesson did not reach it")
+        failed = [row["verdict"] for row in rows if not row["passed"]]
+        if failed:
+            raise HarnessError("\n".join(f"- {verdict}" for verdict in failed))
+
+    def repr_failure(self, excinfo, style=None):  # noqa: ANN001 - pytest's signature
+        if isinstance(excinfo.value, HarnessError):
+            return f"{self.path.name}: the reference answers fail the grader's checks:\n{excinfo.value}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):  # noqa: ANN201 - pytest's signature
+        return self.path, 0, f"{self.path.name}::answers"
+
+
 class HarnessError(Exception):
     """A reference notebook breaks a harness rule."""
 
@@ -211,3 +242,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                 _watch_budget(cell, budget, started)
         check = HarnessCheck.from_parent(notebook_file, name="harness")
         items.insert(items.index(cells[0]), check)
+        if check_cells(nbformat.read(notebook_file.path, as_version=4)) and LESSON_NAME.match(notebook_file.path.stem):
+            answers = AnswersCheck.from_parent(notebook_file, name="answers")
+            items.insert(items.index(cells[-1]) + 1, answers)

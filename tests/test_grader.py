@@ -31,26 +31,68 @@ from course.grader import (
 )
 from course.notebooks import all_lessons, select_lessons
 from course.sandbox import sandbox_problem
+from course.unsolved import unsolved_answer_error
+from tools.grading import evaluate_check
 
 LESSONS = all_lessons()
 needs_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=f"no sandbox: {sandbox_problem()}")
 
 
+STUB_LINE = re.compile(r'^[ \t]*raise NotImplementedError\("exercise (\d{2}\.\d+): replace this line with your solution"\)$')
+
+
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.name)
-def test_student_version_stubs_every_solution_and_keeps_the_rest(lesson):
+def test_student_version_stubs_every_solution_and_changes_nothing_else(lesson):
     reference = jupytext.read(lesson.ipynb)
     student = student_notebook(lesson)
     exercises = reference_checks(reference)
     assert 1 <= len(exercises) <= 3, f"{lesson.name} should end with 1-3 exercises"
-    stubs = [c for c in student.cells if "raise NotImplementedError(\"exercise" in c.source]
-    assert [e.exercise for e in exercises] == [c.source.split("exercise ")[1][:4] for c in stubs]
     assert len(student.cells) == len(reference.cells)
+    stubs = []
+    for before, after in zip(reference.cells, student.cells):
+        assert SOLUTION_BLOCK.sub("<solution>", before.source) == SOLUTION_BLOCK.sub("<solution>", after.source)
+        for block in SOLUTION_BLOCK.finditer(after.source):
+            body = block.group(0).splitlines()[1:-1]
+            assert len(body) == 1 and STUB_LINE.match(body[0]), f"{lesson.name}: not a stub: {block.group(0)}"
+            stubs.append(STUB_LINE.match(body[0]).group(1))
+    assert stubs == [e.exercise for e in exercises], "one stub per exercise, named after the exercise it solves"
     first_exercise = next(i for i, c in enumerate(reference.cells) if SOLUTION_BLOCK.search(c.source))
     for before, after in zip(reference.cells[:first_exercise], student.cells[:first_exercise]):
-        assert before.source == after.source and before.get("outputs") == after.get("outputs")
+        assert before.get("outputs") == after.get("outputs")
     for cell in student.cells[first_exercise:]:
         if cell.cell_type == "code" and ("check_exercise(" in cell.source or "SOLUTION" in cell.source):
             assert cell.outputs == [] and cell.execution_count is None
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.name)
+def test_every_check_fails_on_its_unsolved_answer(lesson):
+    """Read without running anything: each exercise's answer needs what a stub leaves unbound or
+    raises, and the check, loaded the way the grader loads it, scores that 0. (That the reference
+    answers pass these checks is the ``answers`` item the harness adds to each lesson's nbval run.)"""
+    student = student_notebook(lesson)
+    for check in grading_plans([lesson], hidden_dir=None)[lesson.number].checks:
+        error = unsolved_answer_error(student, check.exercise)
+        assert error is not None, f"{check.exercise}'s answer may not reach a stub: it could score without a solution"
+        result = evaluate_check(check.exercise, check.check, {"error": f"{error} is not defined"}, check.points)
+        assert (result["passed"], result["points"]) == (False, 0) and error in result["verdict"]
+
+
+def test_unsolved_answers_are_read_like_a_kernel_runs_them(lesson_95):
+    """The reading of :mod:`course.unsolved` on the cases it tells apart."""
+    student = student_notebook(lesson_95)
+    assert unsolved_answer_error(student, "95.1") == "NotImplementedError"  # the stub is double's body
+    assert unsolved_answer_error(student, "95.2") == "NameError: name 'halves'"
+    with pytest.raises(LookupError, match=r"95\.3"):
+        unsolved_answer_error(student, "95.3")
+    whole_def = LESSON_95.replace("def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x",
+                                  "### BEGIN SOLUTION\ndef double(x):\n    return 2 * x")
+    assert whole_def != LESSON_95
+    lesson_95.py.write_text(whole_def)
+    assert unsolved_answer_error(student_notebook(lesson_95), "95.1") == "NameError: name 'double'"
+    leaked = LESSON_95.replace("# %%\n### BEGIN SOLUTION\nhalves", "# %%\nhalves = None\n\n# %%\n### BEGIN SOLUTION\nhalves")
+    assert leaked != LESSON_95
+    lesson_95.py.write_text(leaked)
+    assert unsolved_answer_error(student_notebook(lesson_95), "95.2") is None  # an earlier cell bound it
 
 
 def test_every_lesson_has_checks_the_grader_can_load_without_running_the_lesson():
@@ -373,24 +415,35 @@ def test_grade_refuses_without_a_sandbox_unless_told_the_risk(lesson_95, tmp_pat
     assert not (tmp_path / "report.csv").exists()
 
 
+# Graded end to end in the sandbox: the first lesson, the one the README's hidden-check example
+# is for, and one that reads the datasets through a Dataset. Fixed, so every run proves the same.
+END_TO_END_LESSONS = ("00", "02", "04")
+
+
 @pytest.mark.whole_lessons
 @needs_sandbox
-def test_every_student_version_scores_zero_and_the_lesson_runs_in_the_sandbox(tmp_path):
-    """One execution per lesson: stubs score 0 (the references' full marks are the compared
-    check-cell outputs of the lessons themselves); lesson 02 is graded solved as well."""
-    write_student_versions(LESSONS, tmp_path / "class" / "student")
-    _write(tmp_path / "class" / "solved", "02_autograd.py", select_lessons(["02"])[0].py.read_text())
+def test_student_versions_score_zero_in_the_sandbox_as_read_and_a_solved_lesson_full_marks(tmp_path):
+    """A few whole lessons through ``course grade``'s real path: their student versions run in the
+    sandbox to the end and score 0, with the errors :mod:`course.unsolved` reads from them (which
+    is how every other lesson's stubs are shown to fail); lesson 02 solved scores full marks, its
+    hidden check (the README's example) included."""
+    lessons = select_lessons(list(END_TO_END_LESSONS))
+    write_student_versions(lessons, tmp_path / "class" / "student")
+    _write(tmp_path / "class" / "solved", "02_autograd.py", lessons[1].py.read_text())
     _write(tmp_path / "hidden", "02.py", _readme_hidden_checks_example())
     grades = grade_folder(tmp_path / "class", timeout=240, jobs=2, hidden_dir=tmp_path / "hidden")
-    assert len(grades) == len(LESSONS) + 1
+    assert len(grades) == len(lessons) + 1
     for grade in grades:
         assert grade.status == "graded", (grade.student, grade.lesson, grade.status)
         if grade.student == "solved":
             assert grade.points == grade.max_points > 0, [e["verdict"] for e in grade.exercises]
             assert grade.exercises[-1]["exercise"] == "02.3 hidden fits_a_steeper_line"
-        else:
-            assert grade.points == 0, [e["verdict"] for e in grade.exercises]
-            assert all("NotImplementedError" in e["verdict"] or "NameError" in e["verdict"] for e in grade.exercises)
+            continue
+        assert grade.points == 0, [e["verdict"] for e in grade.exercises]
+        student = student_notebook(next(lesson for lesson in lessons if lesson.name == grade.lesson))
+        for exercise in grade.exercises:
+            read = unsolved_answer_error(student, exercise["exercise"].split(" ")[0])
+            assert read is not None and read in exercise["verdict"], (read, exercise["verdict"])
 
 
 def _readme_hidden_checks_example() -> str:
