@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[dev]'
 	touch $(STAMP)
 
+# Lessons run $(JOBS) at a time (default: one per core, each kernel computing on one core).
 course: $(STAMP)
-	$(BIN)/course run
+	$(BIN)/course run $(if $(JOBS),--jobs $(JOBS))
 
 # `course grade` runs submissions in a bubblewrap sandbox: installed here where we may (as root
 # with apt-get), otherwise the one command that installs it is printed.

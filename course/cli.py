@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -121,24 +122,43 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def available_cores() -> int:
+    """The CPU cores this process may run on (its affinity, which containers and ``taskset`` narrow)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     lessons = select_lessons(args.lessons)
     sources = _read_lessons(lessons)
+    jobs = min(args.jobs or available_cores(), len(lessons))
+    if jobs > available_cores():
+        print(f"course: note: {jobs} lessons at a time on {available_cores()} core(s): each kernel computes on "
+              "one core, so lessons will run slower than their budgets assume", file=sys.stderr)
     executed_dir = runs_dir("executed")
-    results = []
-    with tqdm(list(zip(lessons, sources)), desc="lessons", unit="lesson", file=sys.stderr) as bar:
-        for lesson, source in bar:
-            bar.set_postfix_str(lesson.name)
-            result, notebook = _run_one(lesson, source, args.portable)
-            nbformat.write(notebook, executed_dir / lesson.ipynb.name)
-            results.append(result)
-            bar.write(f"{lesson.name}: {result.status} in {result.seconds:.1f} s", file=sys.stderr)
-    summary = {"lessons": [asdict(r) for r in results]}
+    results: dict[str, LessonResult] = {}
+
+    def run_and_store(lesson: Lesson, source: nbformat.NotebookNode) -> LessonResult:
+        result, notebook = _run_one(lesson, source, args.portable)
+        nbformat.write(notebook, executed_dir / lesson.ipynb.name)
+        return result
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=jobs) as pool, \
+            tqdm(total=len(lessons), desc=f"lessons ({jobs} at a time)", unit="lesson", file=sys.stderr) as bar:
+        futures = {pool.submit(run_and_store, lesson, source): lesson for lesson, source in zip(lessons, sources)}
+        for future in as_completed(futures):
+            result = results[futures[future].name] = future.result()
+            bar.update()
+            bar.write(f"{result.lesson}: {result.status} in {result.seconds:.1f} s", file=sys.stderr)
+    ordered = [results[lesson.name] for lesson in lessons]
+    wall = round(time.perf_counter() - start, 1)
+    summary = {"jobs": jobs, "wall_seconds": wall, "lessons": [asdict(r) for r in ordered]}
     summary_file = runs_dir() / "summary.json"
     summary_file.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    _print_table(results)
-    print(f"\nexecuted notebooks: {executed_dir}\nsummary: {summary_file}")
-    return 0 if all(r.status == "passed" for r in results) else 1
+    _print_table(ordered)
+    print(f"\n{len(ordered)} lesson(s) in {wall:.1f} s, {jobs} at a time")
+    print(f"executed notebooks: {executed_dir}\nsummary: {summary_file}")
+    return 0 if all(r.status == "passed" for r in ordered) else 1
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
@@ -324,6 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("lessons", nargs="*", help=lessons_help)
     run.add_argument("--portable", action="store_true",
                      help="run in the portable test lane's float environment, which stands in for another machine")
+    run.add_argument("--jobs", type=whole_number_from(1), default=None,
+                     help="lessons run at the same time, each in its own kernel on one core "
+                          "(default: the number of cores this process may use)")
     run.set_defaults(handler=cmd_run)
 
     baseline = commands.add_parser("baseline", help="re-execute lessons and store their reference outputs")

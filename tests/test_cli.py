@@ -68,9 +68,10 @@ def test_unknown_lesson_is_one_clear_line(lessons, capsys):
 
 
 def test_run_writes_summary_and_fails_on_a_broken_lesson(lessons, isolated_runs_dir, capsys):
-    assert main(["run"]) == 1
+    assert main(["run", "--jobs", "2"]) == 1
     summary = json.loads((isolated_runs_dir / "summary.json").read_text())
-    good, bad = summary["lessons"]
+    assert summary["jobs"] == 2 and summary["wall_seconds"] > 0
+    good, bad = summary["lessons"]  # in lesson order, whichever finished first
     assert (good["lesson"], good["status"], good["metrics"]) == ("96_good", "passed", {"accuracy": 0.975})
     assert (bad["lesson"], bad["status"]) == ("97_bad", "failed")
     assert bad["error"] == "RuntimeError: this lesson is broken on purpose"
@@ -81,6 +82,7 @@ def test_run_writes_summary_and_fails_on_a_broken_lesson(lessons, isolated_runs_
     assert "".join(executed["cells"][-1]["outputs"][0]["text"]) == "kernel sockets: ['AF_UNIX']\n"
     table = capsys.readouterr().out
     assert "96_good" in table and "accuracy=0.975" in table and "failed" in table
+    assert "2 lesson(s) in " in table and ", 2 at a time" in table
 
 
 def test_baseline_stores_only_lessons_that_run(lessons, capsys):
