@@ -13,8 +13,8 @@ from PIL import Image
 from torch.utils.data import TensorDataset
 from torchvision import transforms as T
 
-from tools import datasets
 from course.cli import main
+from tools import datasets
 from tools.datasets import (
     DATASETS,
     ClassFolderDataset,

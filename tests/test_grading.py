@@ -126,7 +126,7 @@ def test_collecting_records_checks_without_running_answers(capsys):
 
 @pytest.mark.parametrize("bad_id", ["4.1", "04", "ex 04.1", "04.x"])
 def test_bad_exercise_id(bad_id):
-    with pytest.raises(ValueError, match="'02.1'"):
+    with pytest.raises(ValueError, match=r"'02\.1'"):
         check_exercise(bad_id, _is_four, answer=lambda: 4)
 
 

@@ -10,8 +10,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from tools.models import LeNet, LeNet2, count_parameters, initialize_weights
 from tools.datasets import split_labels, stratified_split
+from tools.models import LeNet, LeNet2, count_parameters, initialize_weights
 from tools.train import confusion_matrix, digit_test_setup, evaluate, fit, predict, run_epoch
 
 LENET_RGB_PARAMETERS = 456 + 2416 + 48120 + 10164 + 850  # conv1, conv2, fc1, fc2, fc3
@@ -132,7 +132,7 @@ def test_initialize_weights_without_bias_or_affine():
         model[3].bias.fill_(5.0)
     assert initialize_weights(model) is model
     assert torch.equal(model[3].weight, torch.ones(3)) and torch.equal(model[3].bias, torch.zeros(3))
-    with pytest.raises(TypeError, match="nn.Module"):
+    with pytest.raises(TypeError, match=r"nn\.Module"):
         initialize_weights([nn.Linear(2, 2)])
 
 
@@ -213,7 +213,7 @@ def test_fit_refuses_a_read_only_folder(tmp_path):
     folder = tmp_path / "locked"
     folder.mkdir(mode=0o500)
     try:
-        with pytest.raises(OSError, match="cannot write the checkpoint .*locked/best.pt"):
+        with pytest.raises(OSError, match=r"cannot write the checkpoint .*locked/best\.pt"):
             fit(**_fit_args(), checkpoint=folder / "best.pt")
     finally:
         folder.chmod(0o700)

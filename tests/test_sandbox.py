@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.runtime import project_root
 from course.sandbox import python_folders, sandbox_command, sandbox_problem
+from tools.runtime import project_root
 
 pytestmark = pytest.mark.skipif(sandbox_problem() is not None, reason=f"no sandbox: {sandbox_problem()}")
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from importlib import metadata
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 
