@@ -225,8 +225,13 @@ def evaluate_check(exercise: str, check: Callable[[Any], None], payload: dict, p
     passed = reason is None
     reason = reason if passed or len(reason) <= MAX_REASON_CHARS else reason[:MAX_REASON_CHARS] + " ..."
     verdict = f"[ex {exercise}] passed {points}/{points}" if passed else f"[ex {exercise}] failed 0/{points}: {reason}"
-    return {"exercise": exercise, "passed": passed, "points": points if passed else 0,
-            "max_points": points, "verdict": verdict}
+    return {
+        "exercise": exercise,
+        "passed": passed,
+        "points": points if passed else 0,
+        "max_points": points,
+        "verdict": verdict,
+    }
 
 
 def _reason(error: BaseException) -> str:
