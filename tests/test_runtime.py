@@ -45,7 +45,7 @@ def test_get_device_cpu_and_auto(monkeypatch):
 
 def test_get_device_rejects_unknown_choice(monkeypatch):
     monkeypatch.setenv("COURSE_DEVICE", "tpu")
-    with pytest.raises(ValueError, match="COURSE_DEVICE got 'tpu'.*auto, cpu, cuda"):
+    with pytest.raises(ValueError, match=r"COURSE_DEVICE got 'tpu'.*auto, cpu, cuda"):
         get_device()
     with pytest.raises(ValueError, match=r"get_device\(\) got 'gpu'"):
         get_device("gpu")
@@ -54,7 +54,7 @@ def test_get_device_rejects_unknown_choice(monkeypatch):
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without a GPU")
 def test_get_device_cuda_without_gpu_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("COURSE_DEVICE", "cuda")
-    with pytest.raises(RuntimeError, match="no usable GPU.*COURSE_DEVICE=cpu"):
+    with pytest.raises(RuntimeError, match=r"no usable GPU.*COURSE_DEVICE=cpu"):
         get_device()
 
 
@@ -98,7 +98,7 @@ def test_get_device_cuda_index_on_a_gpu():
 
 @pytest.mark.parametrize("bad", [0, 1.0, ["cpu"]])
 def test_get_device_rejects_other_types(bad):
-    with pytest.raises(TypeError, match="string .* or a torch.device"):
+    with pytest.raises(TypeError, match=r"string .* or a torch\.device"):
         get_device(bad)
 
 

@@ -45,7 +45,10 @@ class Server:
         self.process = subprocess.Popen(
             [str(course), "tensorboard", "--port", "0"],
             env={**os.environ, "COURSE_RUNS_DIR": str(runs)},
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
         )
         self.lines: list[str] = []
         threading.Thread(target=self._collect, daemon=True).start()
@@ -66,8 +69,12 @@ class Server:
 
     def listening_addresses(self) -> set[str]:
         processes = [psutil.Process(self.process.pid), *psutil.Process(self.process.pid).children(recursive=True)]
-        return {connection.laddr.ip for process in processes for connection in process.net_connections(kind="tcp")
-                if connection.status == psutil.CONN_LISTEN}
+        return {
+            connection.laddr.ip
+            for process in processes
+            for connection in process.net_connections(kind="tcp")
+            if connection.status == psutil.CONN_LISTEN
+        }
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -60,5 +60,5 @@ def test_one_value_normalize_fits_any_channel_count():
 
 
 def test_integer_pixels_other_than_uint8_are_refused():
-    with pytest.raises(TypeError, match="ToTensor.*PILToTensor"):
+    with pytest.raises(TypeError, match=r"ToTensor.*PILToTensor"):
         transform_invert(torch.zeros(3, 4, 4, dtype=torch.int64))

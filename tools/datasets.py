@@ -121,7 +121,7 @@ def _manifest_files(path: Path) -> dict[str, str]:
     remedy = f"it is part of the repository: restore it with `git checkout -- {path.name}` in {path.parent}"
     files = read_json_object(path, remedy).get("files")
     if not isinstance(files, dict):
-        raise ValueError(f"{path} has no \"files\" table; {remedy}")
+        raise ValueError(f'{path} has no "files" table; {remedy}')
     return files
 
 
@@ -193,8 +193,11 @@ def verify_dataset(name: str) -> list[str]:
         return [f"{folder} is missing: run `{REBUILD_COMMAND}`"]
     actual = describe_files(folder)["files"]
     problems = [f"missing {folder / f}" for f in expected if f not in actual]
-    problems += [f"corrupt {folder / f} (SHA-256 differs from the manifest)"
-                 for f in expected if f in actual and actual[f] != expected[f]]
+    problems += [
+        f"corrupt {folder / f} (SHA-256 differs from the manifest)"
+        for f in expected
+        if f in actual and actual[f] != expected[f]
+    ]
     problems += [f"unexpected {folder / f}" for f in actual if f not in expected]
     return problems
 
@@ -213,8 +216,7 @@ def ensure_dataset(name: str) -> Path:
         shown = "\n".join(f"  {p}" for p in problems[:10])
         more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
         raise DatasetError(
-            f"dataset {name!r} does not match its manifest:\n{shown}{more}\n"
-            f"rebuild it with `{REBUILD_COMMAND} {name}`"
+            f"dataset {name!r} does not match its manifest:\n{shown}{more}\nrebuild it with `{REBUILD_COMMAND} {name}`"
         )
     return folder
 
@@ -262,9 +264,7 @@ class ClassFolderDataset(Dataset):
             if path.suffix.lower() in IMAGE_EXTENSIONS
         ]
         if not self.samples:
-            raise FileNotFoundError(
-                f"no images ({', '.join(IMAGE_EXTENSIONS)}) in the class folders of {self.root}"
-            )
+            raise FileNotFoundError(f"no images ({', '.join(IMAGE_EXTENSIONS)}) in the class folders of {self.root}")
         self.targets = [label for _, label in self.samples]
 
     def __len__(self) -> int:
@@ -324,8 +324,8 @@ def stratified_split(
         n_train = round(len(members) * fractions[0])
         n_valid = round(len(members) * fractions[1])
         parts["train"] += members[:n_train]
-        parts["valid"] += members[n_train:n_train + n_valid]
-        parts["test"] += members[n_train + n_valid:]
+        parts["valid"] += members[n_train : n_train + n_valid]
+        parts["test"] += members[n_train + n_valid :]
     return {name: sorted(indices) for name, indices in parts.items()}
 
 
@@ -373,8 +373,7 @@ def _class_labels(targets: object) -> torch.Tensor:
         raise ValueError("targets is empty: there is nothing to split")
     if labels.dim() != 1:
         raise ValueError(
-            f"{_ONE_LABEL_PER_SAMPLE}, got shape {tuple(labels.shape)}; "
-            "for one-hot targets pass targets.argmax(dim=1)"
+            f"{_ONE_LABEL_PER_SAMPLE}, got shape {tuple(labels.shape)}; for one-hot targets pass targets.argmax(dim=1)"
         )
     if labels.is_floating_point() or labels.is_complex():
         raise ValueError(

@@ -76,7 +76,8 @@ def results_path(lesson_number: str) -> Path:
 
 
 def validate_exercise(exercise: object, check: object, points: object) -> None:
-    """Raise a clear error unless ``exercise`` is ``"NN.k"``, ``check`` a plain function and ``points`` a positive int."""
+    """Raise a clear error unless ``exercise`` is ``"NN.k"``, ``check`` a plain function and ``points``
+    a positive int."""
     if not (isinstance(exercise, str) and _EXERCISE_ID.match(exercise)):
         raise ValueError(f"exercise id must look like '02.1' (lesson.number), got {exercise!r}")
     if not isinstance(check, types.FunctionType):
@@ -224,8 +225,13 @@ def evaluate_check(exercise: str, check: Callable[[Any], None], payload: dict, p
     passed = reason is None
     reason = reason if passed or len(reason) <= MAX_REASON_CHARS else reason[:MAX_REASON_CHARS] + " ..."
     verdict = f"[ex {exercise}] passed {points}/{points}" if passed else f"[ex {exercise}] failed 0/{points}: {reason}"
-    return {"exercise": exercise, "passed": passed, "points": points if passed else 0,
-            "max_points": points, "verdict": verdict}
+    return {
+        "exercise": exercise,
+        "passed": passed,
+        "points": points if passed else 0,
+        "max_points": points,
+        "verdict": verdict,
+    }
 
 
 def _reason(error: BaseException) -> str:
@@ -290,7 +296,7 @@ def save_hidden_answers(expressions: list[str], namespace: dict) -> None:
     position in the list, for the grader."""
     answers_dir = Path(os.environ[ANSWERS_DIR_VARIABLE])
     for index, expression in enumerate(expressions):
-        payload = run_answer(lambda: eval(expression, namespace))  # noqa: S307 - the student's own kernel
+        payload = run_answer(lambda: eval(expression, namespace))  # noqa: B023, S307 - run at once, in the student's own kernel
         (answers_dir / answer_file_name(hidden_index=index)).write_bytes(dump_answer(payload))
 
 

@@ -41,8 +41,7 @@ def _check_metric(name: str, value: object) -> None:
         raise TypeError(f"metric {name!r} is a tensor of shape {tuple(value.shape)}; {hint}")
     if not isinstance(value, (numbers.Real, str, np.bool_)):
         raise TypeError(
-            f"metric {name!r} must be a number, string or bool, got {type(value).__name__}"
-            " (use .item() on a tensor)"
+            f"metric {name!r} must be a number, string or bool, got {type(value).__name__} (use .item() on a tensor)"
         )
     if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral) and not math.isfinite(value):
         raise ValueError(f"metric {name!r} is {value}, which cannot be recorded; record a finite number")

@@ -6,7 +6,6 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-
 _BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
 
 
@@ -57,8 +56,10 @@ def _check_lenet_input(x: object, name: str) -> None:
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name} expects a tensor batch [N, C, 32, 32], got {type(x).__name__}")
     if x.dim() == 3:
-        raise ValueError(f"{name} expects a batch [N, C, 32, 32], got one image {tuple(x.shape)}; "
-                         "add the batch dimension: x.unsqueeze(0)")
+        raise ValueError(
+            f"{name} expects a batch [N, C, 32, 32], got one image {tuple(x.shape)}; "
+            "add the batch dimension: x.unsqueeze(0)"
+        )
     if x.dim() != 4 or tuple(x.shape[-2:]) != (32, 32):
         raise ValueError(
             f"{name} needs inputs of shape [N, C, 32, 32], got {tuple(x.shape)}; pad 28×28 images to 32×32 "

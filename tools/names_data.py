@@ -23,8 +23,8 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from importlib import metadata
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 
@@ -69,9 +69,7 @@ def _require(module: str) -> ModuleType:
         imported = importlib.import_module(module)
         installed = metadata.version(distribution)
     except (ImportError, metadata.PackageNotFoundError) as exc:
-        raise ImportError(
-            f"the names dataset needs the {distribution} package: pip install '{pin}'"
-        ) from exc
+        raise ImportError(f"the names dataset needs the {distribution} package: pip install '{pin}'") from exc
     if installed != wanted:
         raise RuntimeError(
             f"{distribution} {installed} is installed, but the names dataset is built from "

@@ -180,7 +180,14 @@ def plot_confusion_matrix(matrix: torch.Tensor, class_names: Sequence[str], titl
     for row in ticks:
         for col in ticks:
             value = counts[row, col].item()
-            axis.text(col, row, str(value), ha="center", va="center", fontsize=8,
-                      color="white" if value > threshold else "black")
+            axis.text(
+                col,
+                row,
+                str(value),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if value > threshold else "black",
+            )
     figure.tight_layout()
     return figure

@@ -60,12 +60,14 @@ def efficientnet_lite0_weights_path() -> Path:
 
 def imagenet_transform() -> T.Compose:
     """PIL image → normalised tensor [3, 224, 224]: shorter side to 224, centre crop, ImageNet statistics."""
-    return T.Compose([
-        T.Resize(IMAGE_SIZE),
-        T.CenterCrop(IMAGE_SIZE),
-        T.ToTensor(),
-        T.Normalize(IMAGENET_MEAN, IMAGENET_STD),
-    ])
+    return T.Compose(
+        [
+            T.Resize(IMAGE_SIZE),
+            T.CenterCrop(IMAGE_SIZE),
+            T.ToTensor(),
+            T.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+        ]
+    )
 
 
 def imagenet_categories() -> list[str]:

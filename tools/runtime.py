@@ -31,9 +31,7 @@ def runs_dir(*parts: str) -> Path:
     """
     for part in parts:
         if not isinstance(part, str) or not part or Path(part).is_absolute() or ".." in Path(part).parts:
-            raise ValueError(
-                f"runs_dir takes folder names inside runs/, such as '09_train_lenet', got {part!r}"
-            )
+            raise ValueError(f"runs_dir takes folder names inside runs/, such as '09_train_lenet', got {part!r}")
     base = Path(os.environ.get(RUNS_ENV) or project_root() / "runs")
     path = base.joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)

@@ -41,8 +41,11 @@ def load_run(run_dir: str | os.PathLike) -> event_accumulator.EventAccumulator:
     folder = _existing_folder(run_dir, "load_run")
     if not any(file.is_file() for file in folder.glob(EVENT_FILE_PATTERN)):
         below = find_runs(folder)
-        hint = f"; the runs below it are {below}" if below else \
-            "; a SummaryWriter creates its file on the first add_* call, and writer.close() flushes it"
+        hint = (
+            f"; the runs below it are {below}"
+            if below
+            else "; a SummaryWriter creates its file on the first add_* call, and writer.close() flushes it"
+        )
         raise FileNotFoundError(f"load_run: no TensorBoard event files ({EVENT_FILE_PATTERN}) in {folder}{hint}")
     accumulator = event_accumulator.EventAccumulator(
         str(folder), size_guidance=event_accumulator.STORE_EVERYTHING_SIZE_GUIDANCE

@@ -46,15 +46,20 @@ def _check_loader(loader: object, name: str) -> None:
             "wrap a dataset as DataLoader(dataset, batch_size=32)"
         )
     if isinstance(loader, Sized) and len(loader) == 0:
-        raise ValueError(f"{name} yields no samples: its dataset is empty, or drop_last=True drops its only "
-                         "batch (fewer samples than batch_size)")
+        raise ValueError(
+            f"{name} yields no samples: its dataset is empty, or drop_last=True drops its only "
+            "batch (fewer samples than batch_size)"
+        )
 
 
 def _batches(loader: Iterable) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """The ``(inputs, targets)`` batches of ``loader``, refusing any other kind of batch."""
     for batch in loader:
-        if not (isinstance(batch, (tuple, list)) and len(batch) == 2
-                and all(isinstance(part, torch.Tensor) for part in batch)):
+        if not (
+            isinstance(batch, (tuple, list))
+            and len(batch) == 2
+            and all(isinstance(part, torch.Tensor) for part in batch)
+        ):
             raise ValueError(
                 "the loader must yield (inputs, targets) pairs of tensors, as a DataLoader over "
                 "TensorDataset(x, y) or ClassFolderDataset does; got a batch of type "
@@ -197,8 +202,12 @@ def fit(
     for epoch in bar:
         train_loss, train_acc = run_epoch(model, train_loader, loss_fn, device, optimizer)
         valid_loss, valid_acc = evaluate(model, valid_loader, loss_fn, device)
-        for name, value in (("train_loss", train_loss), ("train_acc", train_acc),
-                            ("valid_loss", valid_loss), ("valid_acc", valid_acc)):
+        for name, value in (
+            ("train_loss", train_loss),
+            ("train_acc", train_acc),
+            ("valid_loss", valid_loss),
+            ("valid_acc", valid_acc),
+        ):
             getattr(history, name).append(value)
         if valid_acc > history.best_valid_acc:
             history.best_epoch, history.best_valid_acc = epoch, valid_acc
@@ -277,8 +286,10 @@ def confusion_matrix(predictions: torch.Tensor, targets: torch.Tensor, classes: 
         raise ValueError(f"classes must be a positive int (the number of classes), got {classes!r}")
     for name, values in (("predictions", predictions), ("targets", targets)):
         if not isinstance(values, torch.Tensor):
-            raise TypeError(f"{name} must be a tensor of class indices, got {type(values).__name__}; "
-                            f"convert it with torch.tensor({name})")
+            raise TypeError(
+                f"{name} must be a tensor of class indices, got {type(values).__name__}; "
+                f"convert it with torch.tensor({name})"
+            )
         if values.is_floating_point() or values.is_complex() or values.dtype == torch.bool:
             raise TypeError(
                 f"{name} must hold class indices (ints), got {values.dtype}; "
@@ -290,8 +301,10 @@ def confusion_matrix(predictions: torch.Tensor, targets: torch.Tensor, classes: 
             f"and {tuple(targets.shape)}"
         )
     if predictions.device != targets.device:
-        raise ValueError(f"predictions are on {predictions.device} and targets on {targets.device}; "
-                         "move both to one device, e.g. with .cpu()")
+        raise ValueError(
+            f"predictions are on {predictions.device} and targets on {targets.device}; "
+            "move both to one device, e.g. with .cpu()"
+        )
     if len(targets) and (max(predictions.max(), targets.max()) >= classes or min(predictions.min(), targets.min()) < 0):
         raise ValueError(f"labels must lie in 0..{classes - 1}")
     flat = targets.long() * classes + predictions.long()

@@ -23,22 +23,16 @@ def transform_invert(image: torch.Tensor, transform: T.Compose | None = None) ->
             "apply the transform (with ToTensor) first"
         )
     if image.dim() == 4 and image.shape[0] == 1:
-        raise ValueError(
-            f"got a batch of shape {tuple(image.shape)}; pass one image: image[0]"
-        )
+        raise ValueError(f"got a batch of shape {tuple(image.shape)}; pass one image: image[0]")
     if image.dim() != 3 or image.shape[0] not in (1, 3):
-        raise ValueError(
-            f"expected a [C, H, W] image with C = 1 or 3, got shape {tuple(image.shape)}"
-        )
+        raise ValueError(f"expected a [C, H, W] image with C = 1 or 3, got shape {tuple(image.shape)}")
     if image.dtype != torch.uint8 and not image.is_floating_point():
         raise TypeError(
             f"expected float pixels in [0, 1] (from ToTensor) or uint8 pixels (from PILToTensor), "
             f"got a {image.dtype} tensor; convert it with image.float() / 255 or image.to(torch.uint8)"
         )
     if transform is not None and not isinstance(transform, T.Compose):
-        raise TypeError(
-            f"transform must be a torchvision transforms.Compose, got {type(transform).__name__}"
-        )
+        raise TypeError(f"transform must be a torchvision transforms.Compose, got {type(transform).__name__}")
     steps = transform.transforms if transform is not None else []
     pixels = image.detach().cpu().float().clone()
     for step in reversed(steps):
