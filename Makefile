@@ -9,7 +9,7 @@ WORKERS ?= 2
 # thread count would take the core a timed lesson runs on.
 PYTEST := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope --nbval --nbval-current-env
 
-.PHONY: course test test-portable baseline clean sandbox
+.PHONY: course test test-portable lint baseline clean sandbox
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,10 +29,16 @@ sandbox:
 	  && echo "installed bubblewrap for course grade's sandbox"; } \
 	  || echo "note: course grade needs bubblewrap for its sandbox; install it with: sudo apt-get install bubblewrap"
 
-# Both lanes: unit tests and every lesson as stored; the tests that run sandboxed kernels in extra
-# processes (they would slow the timed lesson runs beside them; `--dist load` spreads them over
-# both workers); every lesson as on another machine.
-test: $(STAMP) sandbox
+# Lint first (fails fast), then both lanes: unit tests and every lesson as stored; the tests that
+# run kernels in extra processes (they would slow the timed lesson runs beside them; `--dist load`
+# spreads them over both workers); every lesson as on another machine.
+# ruff: lint everything (lessons by rules that suit notebooks), check the format of the packages
+# and tests (lessons are not reformatted: their .py must keep matching their executed .ipynb).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check tools course tests
+
+test: $(STAMP) lint sandbox
 	$(BIN)/course data
 	$(PYTEST) -m "not whole_lessons"
 	$(PYTEST) -m whole_lessons --dist load tests

@@ -26,7 +26,6 @@ import nbformat
 from nbclient.exceptions import CellExecutionError
 
 from course import notebooks
-from tools.datasets import DATASETS, build_dataset, dataset_spec, verify_dataset, write_manifest
 from course.grader import (
     DEFAULT_TIMEOUT_SECONDS,
     format_table,
@@ -36,11 +35,12 @@ from course.grader import (
     write_report,
     write_student_versions,
 )
-from tools.metrics import load_metrics, metrics_path
 from course.notebooks import Lesson, budget_seconds, execute, read_source, select_lessons, write_reference
+from course.sandbox import DEFAULT_MEMORY_LIMIT_GIB, sandbox_problem
+from tools.datasets import DATASETS, build_dataset, dataset_spec, verify_dataset, write_manifest
+from tools.metrics import load_metrics, metrics_path
 from tools.progress import tqdm
 from tools.runtime import runs_dir
-from course.sandbox import DEFAULT_MEMORY_LIMIT_GIB, sandbox_problem
 
 # Errors that describe a problem with the user's files or arguments, not with the tools.
 USER_ERRORS = (LookupError, ValueError, OSError, SyntaxError, nbformat.ValidationError)
@@ -89,8 +89,9 @@ def _run_one(
     except Exception as exc:  # noqa: BLE001 - a failing cell, a dead kernel or a timeout: all a "failed" row
         status, error = "failed", _first_line(exc)
     seconds = time.perf_counter() - start
-    result = LessonResult(lesson.name, status, round(seconds, 1), budget_seconds(notebook),
-                          load_metrics(lesson.name), error)
+    result = LessonResult(
+        lesson.name, status, round(seconds, 1), budget_seconds(notebook), load_metrics(lesson.name), error
+    )
     return result, notebook
 
 
@@ -107,8 +108,9 @@ def _print_table(results: list[LessonResult]) -> None:
     print("-" * len(header))
     for r in results:
         over = " (over)" if r.seconds > r.budget_seconds else ""
-        print(f"{r.lesson:<28} {r.status:<7} {r.seconds:>8.1f} {r.budget_seconds:>7g}  "
-              f"{_format_metrics(r.metrics)}{over}")
+        print(
+            f"{r.lesson:<28} {r.status:<7} {r.seconds:>8.1f} {r.budget_seconds:>7g}  {_format_metrics(r.metrics)}{over}"
+        )
         if r.error:
             print(f"{'':<28} {r.error}")
 
@@ -116,8 +118,14 @@ def _print_table(results: list[LessonResult]) -> None:
 def cmd_list(args: argparse.Namespace) -> int:
     lessons = select_lessons(args.lessons)
     for lesson, notebook in zip(lessons, _read_lessons(lessons)):
-        title = next((c.source.splitlines()[0].lstrip("# ") for c in notebook.cells
-                      if c.cell_type == "markdown" and c.source.strip()), "")
+        title = next(
+            (
+                c.source.splitlines()[0].lstrip("# ")
+                for c in notebook.cells
+                if c.cell_type == "markdown" and c.source.strip()
+            ),
+            "",
+        )
         print(f"{lesson.name:<28} {title}")
     return 0
 
@@ -132,8 +140,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     sources = _read_lessons(lessons)
     jobs = min(args.jobs or available_cores(), len(lessons))
     if jobs > available_cores():
-        print(f"course: note: {jobs} lessons at a time on {available_cores()} core(s): each kernel computes on "
-              "one core, so lessons will run slower than their budgets assume", file=sys.stderr)
+        print(
+            f"course: note: {jobs} lessons at a time on {available_cores()} core(s): each kernel computes on "
+            "one core, so lessons will run slower than their budgets assume",
+            file=sys.stderr,
+        )
     executed_dir = runs_dir("executed")
     results: dict[str, LessonResult] = {}
 
@@ -143,8 +154,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return result
 
     start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=jobs) as pool, \
-            tqdm(total=len(lessons), desc=f"lessons ({jobs} at a time)", unit="lesson", file=sys.stderr) as bar:
+    with (
+        ThreadPoolExecutor(max_workers=jobs) as pool,
+        tqdm(total=len(lessons), desc=f"lessons ({jobs} at a time)", unit="lesson", file=sys.stderr) as bar,
+    ):
         futures = {pool.submit(run_and_store, lesson, source): lesson for lesson, source in zip(lessons, sources)}
         for future in as_completed(futures):
             result = results[futures[future].name] = future.result()
@@ -190,8 +203,9 @@ def cmd_data(args: argparse.Namespace) -> int:
             folder = build_dataset(spec.name)
             if args.write_manifests:
                 write_manifest(spec.name)
-            bar.write(f"{spec.name}: {spec.description} -> {folder} ({time.perf_counter() - start:.1f} s)",
-                      file=sys.stderr)
+            bar.write(
+                f"{spec.name}: {spec.description} -> {folder} ({time.perf_counter() - start:.1f} s)", file=sys.stderr
+            )
     return _report_verification(names, args.sets)
 
 
@@ -218,8 +232,9 @@ def check_output_folder(folder: Path, option: str) -> None:
     lessons = notebooks.lessons_dir().resolve()
     target = folder.resolve()
     if target == lessons or lessons in target.parents:
-        raise ValueError(f"{option} would write into {lessons}, the course's reference lessons; "
-                         f"choose a folder outside it")
+        raise ValueError(
+            f"{option} would write into {lessons}, the course's reference lessons; choose a folder outside it"
+        )
     existing = next(path for path in (folder, *folder.parents) if path.exists())
     if not existing.is_dir():
         raise NotADirectoryError(f"{option}: {existing} is a file, not a folder")
@@ -258,18 +273,28 @@ def cmd_grade(args: argparse.Namespace) -> int:
     hidden = args.hidden
     if hidden is not None and not hidden.is_dir():
         problem = "is a file, not a folder" if hidden.exists() else "does not exist"
-        raise FileNotFoundError(f"--hidden {hidden}: the hidden-checks folder {problem}; "
-                                "pass the folder that holds the NN.py check files")
+        raise FileNotFoundError(
+            f"--hidden {hidden}: the hidden-checks folder {problem}; pass the folder that holds the NN.py check files"
+        )
     check_output_folder(args.out.parent, f"--out {args.out}")
     replaced = files_to_replace(report_files(args.out), args.force)
     sandboxed = not args.no_sandbox_trust_submissions
     problem = sandbox_problem() if sandboxed else None
     if problem:
-        raise OSError(f"no sandbox for the submissions: {problem}. Grading without one runs every "
-                      "submission as you, with your files and network in reach: only if you trust every "
-                      "submission, pass --no-sandbox-trust-submissions")
-    grades = grade_folder(args.submissions, timeout=args.timeout, hidden_dir=hidden, jobs=args.jobs,
-                          sandbox=sandboxed, memory_limit_gib=args.memory, hide=[args.out.parent])
+        raise OSError(
+            f"no sandbox for the submissions: {problem}. Grading without one runs every "
+            "submission as you, with your files and network in reach: only if you trust every "
+            "submission, pass --no-sandbox-trust-submissions"
+        )
+    grades = grade_folder(
+        args.submissions,
+        timeout=args.timeout,
+        hidden_dir=hidden,
+        jobs=args.jobs,
+        sandbox=sandboxed,
+        memory_limit_gib=args.memory,
+        hide=[args.out.parent],
+    )
     header, rows = score_table(grades)
     print(format_table(header, rows))
     for grade in grades:
@@ -292,17 +317,19 @@ def tensorboard_executable() -> str | None:
 def cmd_tensorboard(args: argparse.Namespace) -> int:
     executable = tensorboard_executable()
     if executable is None:
-        raise FileNotFoundError(f"TensorBoard is not installed in this environment; install it with "
-                                f"`{sys.executable} -m pip install tensorboard`")
+        raise FileNotFoundError(
+            f"TensorBoard is not installed in this environment; install it with "
+            f"`{sys.executable} -m pip install tensorboard`"
+        )
     logdir = runs_dir()
     where = f"http://127.0.0.1:{args.port}" if args.port else "a free port of 127.0.0.1 (it prints which)"
     print(f"TensorBoard on {where} reading {logdir} (Ctrl+C stops it)", flush=True)
-    return subprocess.call([executable, "--logdir", str(logdir), "--host", "127.0.0.1",
-                            "--port", str(args.port)])
+    return subprocess.call([executable, "--logdir", str(logdir), "--host", "127.0.0.1", "--port", str(args.port)])
 
 
 def positive_number(unit: str) -> Callable[[str], float]:
     """argparse type: a finite number of ``unit`` above zero."""
+
     def parse(text: str) -> float:
         try:
             number = float(text)
@@ -311,6 +338,7 @@ def positive_number(unit: str) -> Callable[[str], float]:
         if not (math.isfinite(number) and number > 0):
             raise argparse.ArgumentTypeError(f"expected a number of {unit} above 0, got {text!r}")
         return number
+
     return parse
 
 
@@ -319,6 +347,7 @@ positive_seconds = positive_number("seconds")
 
 def whole_number_from(low: int, high: int | None = None) -> Callable[[str], int]:
     """argparse type: a whole number from ``low`` (up to ``high``, when given)."""
+
     def parse(text: str) -> int:
         try:
             number = int(text)
@@ -328,6 +357,7 @@ def whole_number_from(low: int, high: int | None = None) -> Callable[[str], int]
             allowed = f"from {low} to {high}" if high is not None else f"of at least {low}"
             raise argparse.ArgumentTypeError(f"expected a whole number {allowed}, got {text!r}")
         return number
+
     return parse
 
 
@@ -342,11 +372,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="execute lessons headless and print a summary table")
     run.add_argument("lessons", nargs="*", help=lessons_help)
-    run.add_argument("--portable", action="store_true",
-                     help="run in the portable test lane's float environment, which stands in for another machine")
-    run.add_argument("--jobs", type=whole_number_from(1), default=None,
-                     help="lessons run at the same time, each in its own kernel on one core "
-                          "(default: the number of cores this process may use)")
+    run.add_argument(
+        "--portable",
+        action="store_true",
+        help="run in the portable test lane's float environment, which stands in for another machine",
+    )
+    run.add_argument(
+        "--jobs",
+        type=whole_number_from(1),
+        default=None,
+        help="lessons run at the same time, each in its own kernel on one core "
+        "(default: the number of cores this process may use)",
+    )
     run.set_defaults(handler=cmd_run)
 
     baseline = commands.add_parser("baseline", help="re-execute lessons and store their reference outputs")
@@ -356,8 +393,9 @@ def build_parser() -> argparse.ArgumentParser:
     data = commands.add_parser("data", help="build the offline datasets under data/ (or --verify them)")
     data.add_argument("sets", nargs="*", help=f"datasets (default: all): {', '.join(DATASETS)}")
     data.add_argument("--verify", action="store_true", help="check every file against the manifest; build nothing")
-    data.add_argument("--write-manifests", action="store_true",
-                      help="maintainers: record the fresh build as the new manifests")
+    data.add_argument(
+        "--write-manifests", action="store_true", help="maintainers: record the fresh build as the new manifests"
+    )
     data.set_defaults(handler=cmd_data)
 
     student = commands.add_parser("student", help="write student versions (solutions replaced by stubs)")
@@ -368,24 +406,48 @@ def build_parser() -> argparse.ArgumentParser:
 
     grade = commands.add_parser("grade", help="grade a folder of submissions (one sub-folder per student)")
     grade.add_argument("submissions", type=Path, help="folder holding <student>/<NN_topic>.ipynb or .py")
-    grade.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT_SECONDS,
-                       help=f"wall-clock seconds per submission (default {DEFAULT_TIMEOUT_SECONDS})")
-    grade.add_argument("--hidden", type=Path, default=None,
-                       help="folder of hidden checks: <NN>.py files, each defining HIDDEN_CHECKS = [HiddenCheck(...)]")
+    grade.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        help=f"wall-clock seconds per submission (default {DEFAULT_TIMEOUT_SECONDS})",
+    )
+    grade.add_argument(
+        "--hidden",
+        type=Path,
+        default=None,
+        help="folder of hidden checks: <NN>.py files, each defining HIDDEN_CHECKS = [HiddenCheck(...)]",
+    )
     grade.add_argument("--jobs", type=whole_number_from(1), default=1, help="submissions graded at the same time")
-    grade.add_argument("--out", type=Path, default=Path("runs/grades/report"),
-                       help="report path without suffix: writes REPORT.csv and REPORT.json")
+    grade.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs/grades/report"),
+        help="report path without suffix: writes REPORT.csv and REPORT.json",
+    )
     grade.add_argument("--force", action="store_true", help="replace an existing REPORT.csv and REPORT.json")
-    grade.add_argument("--memory", type=positive_number("GiB"), default=DEFAULT_MEMORY_LIMIT_GIB, metavar="GIB",
-                       help="address-space limit of each process in the sandbox, in GiB (default %(default)s)")
-    grade.add_argument("--no-sandbox-trust-submissions", action="store_true",
-                       help="run submissions WITHOUT the bubblewrap sandbox, as your user with your files and "
-                            "network in reach; only for submissions you trust")
+    grade.add_argument(
+        "--memory",
+        type=positive_number("GiB"),
+        default=DEFAULT_MEMORY_LIMIT_GIB,
+        metavar="GIB",
+        help="address-space limit of each process in the sandbox, in GiB (default %(default)s)",
+    )
+    grade.add_argument(
+        "--no-sandbox-trust-submissions",
+        action="store_true",
+        help="run submissions WITHOUT the bubblewrap sandbox, as your user with your files and "
+        "network in reach; only for submissions you trust",
+    )
     grade.set_defaults(handler=cmd_grade)
 
     board = commands.add_parser("tensorboard", help="start TensorBoard on runs/, bound to 127.0.0.1")
-    board.add_argument("--port", type=whole_number_from(0, 65535), default=6006,
-                       help="port on 127.0.0.1 (default 6006; 0 picks a free one)")
+    board.add_argument(
+        "--port",
+        type=whole_number_from(0, 65535),
+        default=6006,
+        help="port on 127.0.0.1 (default 6006; 0 picks a free one)",
+    )
     board.set_defaults(handler=cmd_tensorboard)
     return parser
 
@@ -417,8 +479,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         message, code = "interrupted", 130
     except Exception as error:  # noqa: BLE001 - never a traceback: one line, and whom to tell
-        message = (f"error: {type(error).__name__}: {error_line(error)} "
-                   f"(this is a bug in the course tools; please report it)")
+        message = (
+            f"error: {type(error).__name__}: {error_line(error)} (this is a bug in the course tools; please report it)"
+        )
         code = BUG_EXIT_CODE
     print(f"course: {message}", file=sys.stderr)
     return code

@@ -11,24 +11,23 @@ import sys
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # the project (in the sandbox: its course/ and tools/)
-from course.kernels import private_kernel_manager  # noqa: E402 - needs the line above
+from course.kernels import execute_privately  # noqa: E402 - needs the line above
 
 
 def run(notebook_path: Path, status_path: Path) -> None:
     """Execute every cell (errors allowed) and save how the run ended.
 
-    The kernel listens on Unix sockets beside ``status_path``, in the grader's private folder (the
-    sandbox's ``/tmp``), never on a TCP port (:mod:`course.kernels`).
+    The kernel listens on Unix sockets in a private folder under ``TMPDIR`` (in the sandbox its
+    own ``/tmp``), never on a TCP port (:mod:`course.kernels`).
     """
     notebook = nbformat.read(notebook_path, as_version=4)
-    client = NotebookClient(notebook, km=private_kernel_manager(status_path.parent), timeout=None, allow_errors=True,
-                            record_timing=False, resources={"metadata": {"path": str(notebook_path.parent)}})
     try:
-        client.execute(env=dict(os.environ))
+        execute_privately(
+            notebook, notebook_path.parent, dict(os.environ), timeout=None, allow_errors=True, record_timing=False
+        )
         status = "graded"
     except DeadKernelError:
         status = "kernel died (out of memory or killed)"

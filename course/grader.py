@@ -52,6 +52,7 @@ What it does not stop.
 from __future__ import annotations
 
 import ast
+import contextlib
 import csv
 import io
 import json
@@ -72,6 +73,9 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from course.notebooks import KERNEL_SETTINGS, Lesson, all_lessons, read_notebook
+from course.sandbox import DEFAULT_MEMORY_LIMIT_GIB, python_folders, sandbox_command
+from tools.datasets import DATA_DIR_VARIABLE, DATASETS, DatasetError, data_dir, ensure_dataset
 from tools.grading import (
     ANSWERS_DIR_VARIABLE,
     MAX_ANSWER_BYTES,
@@ -83,11 +87,8 @@ from tools.grading import (
     load_answer,
     validate_exercise,
 )
-from tools.datasets import DATA_DIR_VARIABLE, DATASETS, DatasetError, data_dir, ensure_dataset
-from course.notebooks import KERNEL_SETTINGS, Lesson, all_lessons, read_notebook
 from tools.progress import tqdm
 from tools.runtime import RUNS_ENV, project_root, runs_dir
-from course.sandbox import DEFAULT_MEMORY_LIMIT_GIB, python_folders, sandbox_command
 
 SOLUTION_BLOCK = re.compile(
     r"^(?P<indent>[ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*$", re.M | re.S
@@ -133,12 +134,15 @@ def reference_checks(notebook: nbformat.NotebookNode, name: str = "lesson") -> l
             try:
                 exec(compile(cell.source, f"<{name} check cell>", "exec"), {"check_exercise": check_exercise})  # noqa: S102
             except Exception as error:  # noqa: BLE001 - reported as a setup error
-                raise GradingSetupError(f"{name}: a check cell fails on its own ({type(error).__name__}: {error}); "
-                                        "check cells may only define functions and call check_exercise") from None
+                raise GradingSetupError(
+                    f"{name}: a check cell fails on its own ({type(error).__name__}: {error}); "
+                    "check cells may only define functions and call check_exercise"
+                ) from None
         ids = [m["id"] for m in CHECK_CALL.finditer(cell.source)]
         if [exercise for exercise, _, _ in collected] != ids:
-            raise GradingSetupError(f"{name}: a check cell declares {ids} but registered "
-                                    f"{[exercise for exercise, _, _ in collected]}")
+            raise GradingSetupError(
+                f"{name}: a check cell declares {ids} but registered {[exercise for exercise, _, _ in collected]}"
+            )
         found += [ReferenceCheck(exercise, check, points, cell.source) for exercise, check, points in collected]
     return found
 
@@ -162,10 +166,10 @@ def student_notebook(lesson: Lesson) -> nbformat.NotebookNode:
         if cell.cell_type != "code":
             continue
         if SOLUTION_BLOCK.search(cell.source):
-            following = "\n".join(c.source for c in notebook.cells[index + 1:] if c.cell_type == "code")
+            following = "\n".join(c.source for c in notebook.cells[index + 1 :] if c.cell_type == "code")
             match = CHECK_CALL.search(following)
             exercise = match["id"] if match else f"{lesson.number}.?"
-            cell.source = SOLUTION_BLOCK.sub(lambda m: _stub(m["indent"], exercise), cell.source)
+            cell.source = SOLUTION_BLOCK.sub(lambda m, exercise=exercise: _stub(m["indent"], exercise), cell.source)
             stubbed += 1
         if stubbed and (SOLUTION_BLOCK.search(cell.source) or CHECK_CALL.search(cell.source)):
             cell.outputs, cell.execution_count = [], None
@@ -214,8 +218,9 @@ def load_hidden_checks(path: Path, lesson: Lesson) -> list[HiddenCheck]:
         raise GradingSetupError(f"{path}: running it raised {type(error).__name__}: {error}") from None
     hidden = namespace.get("HIDDEN_CHECKS")
     if not isinstance(hidden, list) or not all(isinstance(h, HiddenCheck) for h in hidden):
-        raise GradingSetupError(f"{path}: define HIDDEN_CHECKS = [HiddenCheck(...), ...] "
-                                "(from tools.grading import HiddenCheck)")
+        raise GradingSetupError(
+            f"{path}: define HIDDEN_CHECKS = [HiddenCheck(...), ...] (from tools.grading import HiddenCheck)"
+        )
     for item in hidden:
         try:
             validate_exercise(item.exercise, item.check, item.points)
@@ -269,8 +274,10 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
     """
     data = _read_plain_file(path, MAX_SUBMISSION_BYTES)
     if data is None:
-        raise ValueError(f"not a plain file of at most {MAX_SUBMISSION_BYTES // 2**20} MiB "
-                         "(a link, a pipe or too large); hand in the notebook itself")
+        raise ValueError(
+            f"not a plain file of at most {MAX_SUBMISSION_BYTES // 2**20} MiB "
+            "(a link, a pipe or too large); hand in the notebook itself"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -290,9 +297,15 @@ def called_exercises(source: str) -> list[str]:
         tree = ast.parse(source)
     except SyntaxError:
         return []
-    return [node.args[0].value for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "check_exercise"
-            and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)]
+    return [
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", getattr(node.func, "attr", None)) == "check_exercise"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    ]
 
 
 def prepared_notebook(submission: nbformat.NotebookNode, plan: GradingPlan) -> nbformat.NotebookNode:
@@ -313,12 +326,18 @@ def prepared_notebook(submission: nbformat.NotebookNode, plan: GradingPlan) -> n
         if reference is not None:
             cells.append(nbformat.v4.new_code_cell(IMPORT_CHECK + reference))
             placed.add(reference)
-    cells += [nbformat.v4.new_code_cell(IMPORT_CHECK + source) for source in dict.fromkeys(by_exercise.values())
-              if source not in placed]
+    cells += [
+        nbformat.v4.new_code_cell(IMPORT_CHECK + source)
+        for source in dict.fromkeys(by_exercise.values())
+        if source not in placed
+    ]
     if plan.hidden:
         expressions = [h.answer for h in plan.hidden]  # only these enter the kernel, not the checks' names
-        cells.append(nbformat.v4.new_code_cell(
-            f"import tools.grading\ntools.grading.save_hidden_answers({expressions!r}, globals())"))
+        cells.append(
+            nbformat.v4.new_code_cell(
+                f"import tools.grading\ntools.grading.save_hidden_answers({expressions!r}, globals())"
+            )
+        )
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
     return notebook
@@ -330,10 +349,17 @@ def sandbox_environment(private: str = "/tmp") -> dict[str, str]:
     return {
         **KERNEL_SETTINGS,
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-        "HOME": private, "USER": "student", "LANG": "C.UTF-8", "TMPDIR": private,
-        "MPLBACKEND": "module://matplotlib_inline.backend_inline", "MPLCONFIGDIR": f"{private}/.matplotlib",
-        "JUPYTER_RUNTIME_DIR": f"{private}/.jupyter", "IPYTHONDIR": f"{private}/.ipython",
-        RUNS_ENV: f"{private}/runs", ANSWERS_DIR_VARIABLE: f"{private}/answers", DATA_DIR_VARIABLE: str(data_dir()),
+        "HOME": private,
+        "USER": "student",
+        "LANG": "C.UTF-8",
+        "TMPDIR": private,
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "MPLCONFIGDIR": f"{private}/.matplotlib",
+        "JUPYTER_RUNTIME_DIR": f"{private}/.jupyter",
+        "IPYTHONDIR": f"{private}/.ipython",
+        RUNS_ENV: f"{private}/runs",
+        ANSWERS_DIR_VARIABLE: f"{private}/answers",
+        DATA_DIR_VARIABLE: str(data_dir()),
         "COURSE_DEVICE": "cpu",
     }
 
@@ -345,28 +371,35 @@ def sandbox_project_paths() -> list[Path]:
     return [project_root() / "tools", project_root() / "course", data_dir()]
 
 
-def _run_contained(notebook_name: str, folder: Path, timeout: float, sandbox: bool, hide: Sequence[Path],
-                   memory_limit_gib: float) -> str | None:
+def _run_contained(
+    notebook_name: str, folder: Path, timeout: float, sandbox: bool, hide: Sequence[Path], memory_limit_gib: float
+) -> str | None:
     """Execute ``work/<notebook_name>`` of ``folder`` (seen as ``/tmp`` inside the sandbox); return
     a status when the run was cut short, else ``None``."""
     private = "/tmp" if sandbox else str(folder)
     command = [sys.executable, str(WORKER), f"{private}/work/{notebook_name}", f"{private}/status.json"]
     if sandbox:
-        command = sandbox_command(command, folder, [*sandbox_project_paths(), *python_folders()], hide,
-                                  memory_limit_gib, workdir="/tmp/work")
+        command = sandbox_command(
+            command, folder, [*sandbox_project_paths(), *python_folders()], hide, memory_limit_gib, workdir="/tmp/work"
+        )
     env = sandbox_environment(private)
-    process = subprocess.Popen(command, cwd=folder / "work", env=env, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        command,
+        cwd=folder / "work",
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         process.wait(timeout=timeout)
         return None
     except subprocess.TimeoutExpired:
         return f"timeout after {timeout:g} s"
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait()
 
 
@@ -410,8 +443,15 @@ def score(plan: GradingPlan, folder: Path | None, status: str) -> list[dict]:
         path = folder / "answers" / answer_file_name(key, hidden_index) if folder else None
         data = _read_plain_file(path, MAX_ANSWER_BYTES) if path else None
         if data is None:
-            rows.append({"exercise": key, "passed": False, "points": 0, "max_points": points,
-                         "verdict": f"[ex {key}] not reached ({status})"})
+            rows.append(
+                {
+                    "exercise": key,
+                    "passed": False,
+                    "points": 0,
+                    "max_points": points,
+                    "verdict": f"[ex {key}] not reached ({status})",
+                }
+            )
             continue
         try:
             payload = load_answer(data)
@@ -420,7 +460,9 @@ def score(plan: GradingPlan, folder: Path | None, status: str) -> list[dict]:
         exercise = key.split(" ")[0]
         with _CHECK_LOCK:
             result = evaluate_check(exercise, check, payload, points)
-        rows.append({**result, "exercise": key, "verdict": result["verdict"].replace(f"[ex {exercise}]", f"[ex {key}]")})
+        rows.append(
+            {**result, "exercise": key, "verdict": result["verdict"].replace(f"[ex {exercise}]", f"[ex {key}]")}
+        )
     return rows
 
 
@@ -466,9 +508,13 @@ def find_submissions(root: Path) -> list[tuple[str, Path, Lesson]]:
         chosen: dict[str, Path] = {}
         for path in sorted(student_dir.iterdir()):
             number = path.name[:2]
-            if path.suffix in (".ipynb", ".py") and number.isdigit() and number in lessons:
-                if number not in chosen or path.suffix == ".ipynb":
-                    chosen[number] = path
+            if (
+                path.suffix in (".ipynb", ".py")
+                and number.isdigit()
+                and number in lessons
+                and (number not in chosen or path.suffix == ".ipynb")
+            ):
+                chosen[number] = path
         found += [(student_dir.name, path, lessons[number]) for number, path in sorted(chosen.items())]
     if not found:
         raise FileNotFoundError(
@@ -502,7 +548,9 @@ def grade_folder(
     ``hide`` (with ``root``, ``hidden_dir`` and the runs folder) are invisible in the sandbox.
     """
     submissions = find_submissions(root)
-    plans = grading_plans(sorted({lesson for _, _, lesson in submissions}, key=lambda l: l.number), hidden_dir)
+    plans = grading_plans(
+        sorted({lesson for _, _, lesson in submissions}, key=lambda lesson: lesson.number), hidden_dir
+    )
     prepare_datasets()
     hidden = [Path(root), runs_dir(), Path(tempfile.gettempdir()), *hide]
     hidden += [Path(hidden_dir)] if hidden_dir is not None else []
@@ -543,8 +591,9 @@ def score_table(grades: list[Grade]) -> tuple[list[str], list[list[str]]]:
 
 def _write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=path.parent,
-                                     prefix=f".{path.name}.", delete=False) as handle:
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.", delete=False
+    ) as handle:
         handle.write(text)
     os.replace(handle.name, path)
 
@@ -557,8 +606,9 @@ def write_report(grades: list[Grade], stem: Path) -> tuple[Path, Path]:
     table = io.StringIO()
     csv.writer(table).writerows([header, *rows])
     details = [{**asdict(g), "points": g.points, "max_points": g.max_points} for g in grades]
-    _write_atomically(json_path, json.dumps({"table": {"header": header, "rows": rows}, "grades": details},
-                                            indent=2) + "\n")
+    _write_atomically(
+        json_path, json.dumps({"table": {"header": header, "rows": rows}, "grades": details}, indent=2) + "\n"
+    )
     _write_atomically(csv_path, table.getvalue())
     return csv_path, json_path
 

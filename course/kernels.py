@@ -11,14 +11,17 @@ socket ipykernel always puts on TCP into the private folder as well.
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import ipykernel.kernelspec
+import nbformat
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager, KernelManager
+from jupyter_core.utils import run_sync
+from nbclient import NotebookClient
 
 LAUNCHER = Path(__file__).with_name("ipc_kernel.py")
 
@@ -38,7 +41,7 @@ def private_kernel_folder(parent: Path | None = None) -> Path:
 
 
 def private_kernel_manager(
-    folder: Path, manager_class: type[KernelManager] = AsyncKernelManager, **options: Any
+    folder: Path, manager_class: type[KernelManager] = AsyncKernelManager, **options: object
 ) -> KernelManager:
     """A manager for a kernel of this Python whose sockets are all Unix sockets in ``folder``
     (with its connection file), never a TCP port. ``options`` go to ``manager_class``.
@@ -46,5 +49,28 @@ def private_kernel_manager(
     nbclient needs the asynchronous manager (with a blocking one it cannot notice that a kernel
     died, and waits forever); nbval drives its kernel synchronously and passes ``KernelManager``.
     """
-    return manager_class(kernel_name="python3", kernel_spec_manager=PrivateKernelSpecs(), transport="ipc",
-                         ip=str(folder / "kernel"), connection_file=str(folder / "kernel.json"), **options)
+    return manager_class(
+        kernel_name="python3",
+        kernel_spec_manager=PrivateKernelSpecs(),
+        transport="ipc",
+        ip=str(folder / "kernel"),
+        connection_file=str(folder / "kernel.json"),
+        **options,
+    )
+
+
+def execute_privately(
+    notebook: nbformat.NotebookNode, cwd: Path, env: dict[str, str], **client_options: object
+) -> None:
+    """Run ``notebook`` with nbclient (``client_options`` go to ``NotebookClient``) in a kernel of
+    this Python started in ``cwd`` on private sockets; the kernel is shut down and its folder
+    removed afterwards, however the run ends (nbclient leaves running a kernel it did not start)."""
+    folder = private_kernel_folder()
+    manager = private_kernel_manager(folder)
+    try:
+        client = NotebookClient(notebook, km=manager, resources={"metadata": {"path": str(cwd)}}, **client_options)
+        client.execute(env=env)
+    finally:
+        if run_sync(manager.is_alive)():
+            run_sync(manager.shutdown_kernel)(now=True)
+        shutil.rmtree(folder, ignore_errors=True)

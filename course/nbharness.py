@@ -5,10 +5,11 @@ collects. For each notebook it adds a ``harness`` item that fails when the paire
 and ``.ipynb`` differ, when a code cell has no stored output (nbval would silently skip
 comparing it), when fewer than 60% of code cells are compared, or when the notebook claims
 a time budget the lesson plan does not allow. It fails the first cell at which the lesson's
-running time passes its budget, adds after the last cell an ``answers`` item that scores the
-answers the kernel saved with the grader's own code (:class:`AnswersCheck`), stops comparing stderr (progress bars, warnings), points
-nbval at the course's sanitizer file, runs cells the way Jupyter does (see
-:func:`_execute_like_jupyter`), and starts kernels on private IPC sockets, not TCP ports.
+running time passes its budget, and adds after a lesson's last cell an ``answers`` item that
+scores the answers its kernel saved with the grader's own code (:class:`AnswersCheck`). It
+stops comparing stderr (progress bars, warnings), points nbval at the course's sanitizer file,
+runs cells the way Jupyter does (see :func:`_execute_like_jupyter`), and starts kernels on
+private IPC sockets, not TCP ports.
 """
 
 from __future__ import annotations
@@ -47,9 +48,11 @@ _IGNORE_MARKERS = ("# NBVAL_IGNORE_OUTPUT", "# NBVAL_SKIP")
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--portable", action="store_true", default=False,
+        "--portable",
+        action="store_true",
+        default=False,
         help="run the lessons in the portable lane's float environment "
-             "(course.notebooks.PORTABLE_SETTINGS), which stands in for another machine",
+        "(course.notebooks.PORTABLE_SETTINGS), which stands in for another machine",
     )
 
 
@@ -89,7 +92,7 @@ def _kernels_on_private_sockets(config: pytest.Config) -> None:
 
     config._course_kernel_folder = private_kernel_folder()
 
-    def start_new_kernel(startup_timeout=60, kernel_name="python", **options):  # noqa: ANN001, ANN202 - nbval's
+    def start_new_kernel(startup_timeout=60, kernel_name="python", **options):  # noqa: ANN001, ANN003, ANN202 - nbval's
         # the kernel of this Python, as with --nbval-current-env (which the course always passes)
         manager = private_kernel_manager(private_kernel_folder(config._course_kernel_folder), KernelManager)
         manager.start_kernel(**options)
@@ -118,9 +121,10 @@ def _execute_like_jupyter() -> None:
     if getattr(RunningKernel.execute_cell_input, "_course_patched", False):
         return
 
-    def execute_cell_input(self, cell_input, allow_stdin=None):  # noqa: ANN001 - nbval's signature
-        return self.kc.execute(cell_input, silent=False, store_history=True,
-                               allow_stdin=allow_stdin, stop_on_error=False)
+    def execute_cell_input(self, cell_input, allow_stdin=None) -> str:  # noqa: ANN001 - nbval's signature
+        return self.kc.execute(
+            cell_input, silent=False, store_history=True, allow_stdin=allow_stdin, stop_on_error=False
+        )
 
     execute_cell_input._course_patched = True
     RunningKernel.execute_cell_input = execute_cell_input
@@ -147,8 +151,7 @@ def notebook_problems(ipynb: Path) -> list[str]:
     unrun = [i for i, c in enumerate(code) if c.execution_count is None and not _tags(c) & _SKIP_TAGS]
     if unrun:
         problems.append(
-            f"code cells {unrun} have no stored execution (nbval would not compare them); "
-            "re-baseline the lesson"
+            f"code cells {unrun} have no stored execution (nbval would not compare them); re-baseline the lesson"
         )
     if code:
         compared = sum(not _is_ignored(c) for c in code)
@@ -173,7 +176,7 @@ class HarnessCheck(pytest.Item):
         if problems:
             raise HarnessError("\n".join(f"- {p}" for p in problems))
 
-    def repr_failure(self, excinfo, style=None):  # noqa: ANN001 - pytest's signature
+    def repr_failure(self, excinfo, style=None) -> str:  # noqa: ANN001 - pytest's signature
         if isinstance(excinfo.value, HarnessError):
             return f"{self.path.name} is not a valid reference notebook:\n{excinfo.value}"
         return super().repr_failure(excinfo)
@@ -195,7 +198,7 @@ class AnswersCheck(pytest.Item):
         if failed:
             raise HarnessError("\n".join(f"- {verdict}" for verdict in failed))
 
-    def repr_failure(self, excinfo, style=None):  # noqa: ANN001 - pytest's signature
+    def repr_failure(self, excinfo, style=None) -> str:  # noqa: ANN001 - pytest's signature
         if isinstance(excinfo.value, HarnessError):
             return f"{self.path.name}: the reference answers fail the grader's checks:\n{excinfo.value}"
         return super().repr_failure(excinfo)

@@ -5,15 +5,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import jupytext
 import nbformat
-from nbclient import NotebookClient
 
-from course.kernels import private_kernel_folder, private_kernel_manager
+from course.kernels import execute_privately
 from tools.runtime import project_root
 
 LESSON_NAME = re.compile(r"^(\d{2})_[a-z0-9_]+$")
@@ -58,11 +56,11 @@ def select_lessons(wanted: list[str]) -> list[Lesson]:
     for key in wanted:
         key = key.removesuffix(".py").removesuffix(".ipynb").split("/")[-1]
         number = key.zfill(2) if key.isdigit() else key[:2]
-        found = [l for l in lessons if l.name == key or (key.isdigit() and l.number == number)]
+        found = [lesson for lesson in lessons if lesson.name == key or (key.isdigit() and lesson.number == number)]
         if not found:
-            known = ", ".join(l.name for l in lessons) or "none"
+            known = ", ".join(lesson.name for lesson in lessons) or "none"
             raise LookupError(f"no lesson {key!r}; lessons are: {known}")
-        chosen.extend(l for l in found if l not in chosen)
+        chosen.extend(lesson for lesson in found if lesson not in chosen)
     return chosen
 
 
@@ -74,8 +72,9 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
     try:
         return jupytext.read(path)
     except UnicodeDecodeError as error:
-        raise ValueError(f"{path} is not UTF-8 text (byte {error.object[error.start]:#04x} "
-                         f"at position {error.start})") from None
+        raise ValueError(
+            f"{path} is not UTF-8 text (byte {error.object[error.start]:#04x} at position {error.start})"
+        ) from None
     except (ValueError, KeyError, AttributeError, TypeError, nbformat.ValidationError) as error:
         # nbformat's own complaint, or what its parser trips over in JSON of the wrong shape
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -143,18 +142,7 @@ def execute(
     port. Cells tagged ``raises-exception`` may raise; their error is kept as output. ``portable``
     runs the kernel in the portable lane's float environment (see :func:`kernel_environment`).
     """
-    folder = private_kernel_folder()
-    try:
-        client = NotebookClient(
-            notebook,
-            km=private_kernel_manager(folder),
-            timeout=timeout,
-            resources={"metadata": {"path": str(cwd)}},
-            record_timing=False,
-        )
-        client.execute(env=kernel_environment(portable))
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    execute_privately(notebook, cwd, kernel_environment(portable), timeout=timeout, record_timing=False)
     return strip_run_noise(notebook)
 
 

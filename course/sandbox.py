@@ -48,10 +48,32 @@ def sandbox_command(
     ``read_only`` folders keep their paths; every folder in ``hidden`` that lies inside one of
     them is covered by an empty in-memory folder.
     """
-    args = ["prlimit", f"--as={int(memory_limit_gib * 2**30)}", f"--fsize={MAX_FILE_BYTES}", "--core=0", "--",
-            "bwrap", "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
-            "--disable-userns", "--assert-userns-disabled", "--cap-drop", "ALL", "--die-with-parent", "--new-session", "--hostname", "sandbox",
-            "--dev", "/dev", "--proc", "/proc"]
+    args = [
+        "prlimit",
+        f"--as={int(memory_limit_gib * 2**30)}",
+        f"--fsize={MAX_FILE_BYTES}",
+        "--core=0",
+        "--",
+        "bwrap",
+        "--unshare-all",
+        "--unshare-user",
+        "--uid",
+        "65534",
+        "--gid",
+        "65534",
+        "--disable-userns",
+        "--assert-userns-disabled",
+        "--cap-drop",
+        "ALL",
+        "--die-with-parent",
+        "--new-session",
+        "--hostname",
+        "sandbox",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+    ]
     for folder in SYSTEM_FOLDERS:
         path = Path(folder)
         if path.is_symlink():

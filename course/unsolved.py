@@ -25,10 +25,15 @@ _STUB_MESSAGE_START = "exercise "
 
 def _is_stub(node: ast.AST) -> bool:
     """``raise NotImplementedError("exercise ...")``, as the student version writes it."""
-    return (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
-            and getattr(node.exc.func, "id", None) == "NotImplementedError" and len(node.exc.args) == 1
-            and isinstance(node.exc.args[0], ast.Constant) and isinstance(node.exc.args[0].value, str)
-            and node.exc.args[0].value.startswith(_STUB_MESSAGE_START))
+    return (
+        isinstance(node, ast.Raise)
+        and isinstance(node.exc, ast.Call)
+        and getattr(node.exc.func, "id", None) == "NotImplementedError"
+        and len(node.exc.args) == 1
+        and isinstance(node.exc.args[0], ast.Constant)
+        and isinstance(node.exc.args[0].value, str)
+        and node.exc.args[0].value.startswith(_STUB_MESSAGE_START)
+    )
 
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -73,9 +78,9 @@ def _free_names(node: ast.AST) -> set[str]:
             (loaded if isinstance(inner.ctx, ast.Load) else local).add(inner.id)
         elif isinstance(inner, ast.arg):
             local.add(inner.arg)
-        elif isinstance(inner, ast.ExceptHandler) and inner.name:
-            local.add(inner.name)
-        elif isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and inner is not node:
+        elif (isinstance(inner, ast.ExceptHandler) and inner.name) or (
+            isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and inner is not node
+        ):
             local.add(inner.name)
         elif isinstance(inner, (ast.Import, ast.ImportFrom)):
             local.update((alias.asname or alias.name).split(".")[0] for alias in inner.names)
@@ -89,8 +94,13 @@ def _parse(source: str) -> ast.Module:
 
 def _answer_expression(tree: ast.Module, exercise: str) -> ast.expr | None:
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "check_exercise" and node.args
-                and isinstance(node.args[0], ast.Constant) and node.args[0].value == exercise):
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) == "check_exercise"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value == exercise
+        ):
             return next((k.value for k in node.keywords if k.arg == "answer"), None)
     return None
 
@@ -127,7 +137,9 @@ def unsolved_answer_error(student: nbformat.NotebookNode, exercise: str) -> str 
     raise LookupError(f"no cell calls check_exercise({exercise!r}, ...)")
 
 
-def _first_failure(expression: ast.expr, bound: set[str], functions: dict[str, ast.AST], stubbed: set[str]) -> str | None:
+def _first_failure(
+    expression: ast.expr, bound: set[str], functions: dict[str, ast.AST], stubbed: set[str]
+) -> str | None:
     """Follow the names ``expression`` reads, through the lesson's functions, to a stub or an unbound name."""
     seen: set[str] = set()
     pending = sorted(_free_names(expression))

@@ -29,8 +29,6 @@
 # The same first cell as in every lesson: helpers, seeds, device, print precision, figure style.
 
 # %%
-import math
-
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
@@ -371,7 +369,7 @@ b = torch.zeros(1, device=DEVICE, requires_grad=True)
 lr, steps = 0.05, 100
 losses = []
 
-for step in tqdm(range(steps), desc="gradient descent"):
+for _ in tqdm(range(steps), desc="gradient descent"):
     y_pred = w * x_data + b
     loss = ((y_pred - y_data) ** 2).mean()
     loss.backward()

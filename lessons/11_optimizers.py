@@ -1082,7 +1082,7 @@ def check_sgd_step(answer):
             else:
                 assert all(torch.is_tensor(b) for b in got_b), f"{where}: with momentum every buffer should be a tensor"
             for part, got, want in [(0, got_p, want_p), (1, got_b, want_b)]:
-                if part == 1 and not config.get("momentum") or close(got, want):
+                if (part == 1 and not config.get("momentum")) or close(got, want):
                     continue
                 hint = ""
                 hints = [("decay_all", "weight decay goes only to tensors with 2+ dimensions, not to biases or scalars"),

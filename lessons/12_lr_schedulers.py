@@ -363,7 +363,7 @@ def one_cycle_by_hand(s, low, high, end, total=TOTAL_STEPS, pct_start=0.3):
 optimizer = make_optimizer(optimizer_class=torch.optim.Adam)
 scheduler = one_cycle(optimizer)
 cycle_lrs, cycle_beta1 = [], []
-for step in range(TOTAL_STEPS):
+for _step in range(TOTAL_STEPS):
     cycle_lrs.append(optimizer.param_groups[0]["lr"])
     cycle_beta1.append(optimizer.param_groups[0]["betas"][0])
     optimizer.step()
@@ -623,7 +623,7 @@ print("the wrong schedule reaches its minimum", len(minima), "times in", per_bat
 # %% tags=["raises-exception"]
 optimizer = make_optimizer()
 scheduler = lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=EPOCHS_SHORT)
-for batch in range(BATCHES):
+for _batch in range(BATCHES):
     optimizer.step()
     scheduler.step()
 

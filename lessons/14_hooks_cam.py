@@ -40,8 +40,8 @@
 # %%
 import warnings
 
-import matplotlib.pyplot as plt
 import matplotlib.patches as patches
+import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from PIL import Image

@@ -642,7 +642,7 @@ print(f"4 runs in {train_seconds:.1f} s")
 # %%
 fig, (ax_curve, ax_fit) = plt.subplots(1, 2, figsize=(14, 4.5))
 colors = dict(zip(RUNS, ["tab:red", "tab:blue", "tab:green", "tab:purple"]))
-for name, (model, curves) in trained.items():
+for name, (_, curves) in trained.items():
     ax_curve.plot(curves["step"], curves["valid"], color=colors[name], lw=2, label=f"{name}: valid")
     ax_curve.plot(curves["step"], curves["train"], color=colors[name], lw=1, ls="--", label=f"{name}: train")
 ax_curve.axhline(SIGMA**2, color="gray", ls=":", label="noise σ²")

@@ -25,7 +25,9 @@ HEADER = """\
 # # {title}
 
 """
-GOOD = HEADER.format(title="96 · Works") + """\
+GOOD = (
+    HEADER.format(title="96 · Works")
+    + """\
 # %%
 from tools import record_metrics
 
@@ -40,10 +42,14 @@ import psutil
 kernel = psutil.Process(os.getpid())
 print("kernel sockets:", sorted({c.family.name for c in kernel.net_connections(kind="all")}))
 """
-BAD = HEADER.format(title="97 · Breaks") + """\
+)
+BAD = (
+    HEADER.format(title="97 · Breaks")
+    + """\
 # %%
 raise RuntimeError("this lesson is broken on purpose")
 """
+)
 
 
 @pytest.fixture
@@ -58,8 +64,10 @@ def lessons(tmp_path, monkeypatch):
 
 def test_list_shows_names_and_titles(lessons, capsys):
     assert main(["list"]) == 0
-    assert capsys.readouterr().out.splitlines() == ["96_good                      96 · Works",
-                                                    "97_bad                       97 · Breaks"]
+    assert capsys.readouterr().out.splitlines() == [
+        "96_good                      96 · Works",
+        "97_bad                       97 · Breaks",
+    ]
 
 
 def test_unknown_lesson_is_one_clear_line(lessons, capsys):
@@ -99,7 +107,9 @@ def test_baseline_stores_only_lessons_that_run(lessons, capsys):
     assert course.notebooks.sync_problem(course.notebooks.Lesson(lessons / "96_good.py")) is None
 
 
-EXERCISE = HEADER.format(title="95 · Exercise") + """\
+EXERCISE = (
+    HEADER.format(title="95 · Exercise")
+    + """\
 # %%
 def double(x):
     ### BEGIN SOLUTION
@@ -117,10 +127,14 @@ def check_double(answer):
 
 check_exercise("95.1", check_double, answer=lambda: double(2))
 """
-SYNTAX_ERROR = HEADER.format(title="98 · Syntax error") + """\
+)
+SYNTAX_ERROR = (
+    HEADER.format(title="98 · Syntax error")
+    + """\
 # %%
 print("never closed"
 """
+)
 
 
 @pytest.fixture
@@ -148,12 +162,18 @@ def one_error_line(capsys) -> str:
 
 @pytest.mark.parametrize("spelling", ["absolute", "relative", "dotdot", "symlink", "inside"])
 @pytest.mark.parametrize("force", [False, True])
-def test_student_never_writes_into_the_reference_lessons(exercise_lesson, lessons, tmp_path, monkeypatch,
-                                                         capsys, spelling, force):
+def test_student_never_writes_into_the_reference_lessons(
+    exercise_lesson, lessons, tmp_path, monkeypatch, capsys, spelling, force
+):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "link").symlink_to(lessons)
-    out = {"absolute": str(lessons), "relative": "./lessons", "dotdot": "lessons/../lessons",
-           "symlink": "link", "inside": "lessons/handout"}[spelling]
+    out = {
+        "absolute": str(lessons),
+        "relative": "./lessons",
+        "dotdot": "lessons/../lessons",
+        "symlink": "link",
+        "inside": "lessons/handout",
+    }[spelling]
     before = reference_bytes(lessons)
     assert main(["student", "95", "--out", out, *(["--force"] if force else [])]) == 2
     assert "reference lessons" in one_error_line(capsys)
@@ -166,8 +186,9 @@ def test_student_refuses_to_replace_files_without_force(exercise_lesson, tmp_pat
     (out / "95_exercise.ipynb").write_text("a student's own work")
     (out / "95_exercise.py").write_text("more of it")
     assert main(["student", "95", "--out", str(out)]) == 2
-    assert one_error_line(capsys) == (f"would replace {out}/95_exercise.ipynb, {out}/95_exercise.py; "
-                                      f"pass --force to overwrite")
+    assert one_error_line(capsys) == (
+        f"would replace {out}/95_exercise.ipynb, {out}/95_exercise.py; pass --force to overwrite"
+    )
     assert (out / "95_exercise.ipynb").read_text() == "a student's own work"
     assert (out / "95_exercise.py").read_text() == "more of it"
 
@@ -232,8 +253,9 @@ def test_lesson_that_is_not_utf8_is_one_line_naming_it(lessons, capsys):
     latin1 = HEADER.format(title="98 · Café").encode("latin-1")
     (lessons / "98_latin1.py").write_bytes(latin1)
     assert main(["list"]) == 2
-    assert one_error_line(capsys) == (f"{lessons}/98_latin1.py is not UTF-8 text "
-                                      f"(byte 0xb7 at position {latin1.index(0xb7)})")
+    assert one_error_line(capsys) == (
+        f"{lessons}/98_latin1.py is not UTF-8 text (byte 0xb7 at position {latin1.index(0xB7)})"
+    )
 
 
 def test_hidden_checks_with_a_syntax_error_are_one_line(exercise_lesson, tmp_path, capsys):
@@ -241,8 +263,14 @@ def test_hidden_checks_with_a_syntax_error_are_one_line(exercise_lesson, tmp_pat
     (tmp_path / "submissions" / "alice" / "95_exercise.py").write_text(EXERCISE)
     (tmp_path / "grading").mkdir()
     (tmp_path / "grading" / "95.py").write_text("HIDDEN_CHECKS = [\n")
-    args = ["grade", str(tmp_path / "submissions"), "--hidden", str(tmp_path / "grading"),
-            "--out", str(tmp_path / "report")]
+    args = [
+        "grade",
+        str(tmp_path / "submissions"),
+        "--hidden",
+        str(tmp_path / "grading"),
+        "--out",
+        str(tmp_path / "report"),
+    ]
     assert main(args) == 2
     err = capsys.readouterr().err  # the progress bar, finished, then the error on a line of its own
     assert "Traceback" not in err
@@ -274,19 +302,23 @@ def test_an_internal_error_is_one_line_asking_for_a_report(lessons, monkeypatch,
 
     monkeypatch.setattr("course.cli.select_lessons", broken)
     assert main(["list"]) == 70
-    assert one_error_line(capsys) == ("RuntimeError: something the tools did not expect "
-                                      "(this is a bug in the course tools; please report it)")
+    assert one_error_line(capsys) == (
+        "RuntimeError: something the tools did not expect (this is a bug in the course tools; please report it)"
+    )
 
 
-@pytest.mark.parametrize("args", [
-    ["grade", "subs", "--timeout", "-1"],
-    ["grade", "subs", "--timeout", "0"],
-    ["grade", "subs", "--timeout", "nan"],
-    ["grade", "subs", "--jobs", "0"],
-    ["grade", "subs", "--jobs", "two"],
-    ["tensorboard", "--port", "-1"],
-    ["tensorboard", "--port", "65536"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["grade", "subs", "--timeout", "-1"],
+        ["grade", "subs", "--timeout", "0"],
+        ["grade", "subs", "--timeout", "nan"],
+        ["grade", "subs", "--jobs", "0"],
+        ["grade", "subs", "--jobs", "two"],
+        ["tensorboard", "--port", "-1"],
+        ["tensorboard", "--port", "65536"],
+    ],
+)
 def test_nonsense_options_are_rejected_by_argparse(args, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(args)
@@ -328,8 +360,9 @@ def test_missing_tensorboard_says_how_to_install_it(tmp_path, monkeypatch, capsy
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.setattr("subprocess.call", lambda *a, **k: pytest.fail("no server may start"))
     assert main(["tensorboard"]) == 2
-    assert one_error_line(capsys) == (f"TensorBoard is not installed in this environment; "
-                                      f"install it with `{python} -m pip install tensorboard`")
+    assert one_error_line(capsys) == (
+        f"TensorBoard is not installed in this environment; install it with `{python} -m pip install tensorboard`"
+    )
 
 
 def test_hidden_checks_path_that_is_a_file_says_so(lessons, tmp_path, capsys):
@@ -337,8 +370,10 @@ def test_hidden_checks_path_that_is_a_file_says_so(lessons, tmp_path, capsys):
     not_a_folder = tmp_path / "checks.py"
     not_a_folder.write_text("HIDDEN_CHECKS = []\n")
     assert main(["grade", str(tmp_path / "submissions"), "--hidden", str(not_a_folder)]) == 2
-    assert one_error_line(capsys) == (f"--hidden {not_a_folder}: the hidden-checks folder is a file, "
-                                      "not a folder; pass the folder that holds the NN.py check files")
+    assert one_error_line(capsys) == (
+        f"--hidden {not_a_folder}: the hidden-checks folder is a file, "
+        "not a folder; pass the folder that holds the NN.py check files"
+    )
 
 
 def test_a_closed_pipe_ends_quietly(lessons, monkeypatch, capsys):

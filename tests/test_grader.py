@@ -38,7 +38,9 @@ LESSONS = all_lessons()
 needs_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=f"no sandbox: {sandbox_problem()}")
 
 
-STUB_LINE = re.compile(r'^[ \t]*raise NotImplementedError\("exercise (\d{2}\.\d+): replace this line with your solution"\)$')
+STUB_LINE = re.compile(
+    r'^[ \t]*raise NotImplementedError\("exercise (\d{2}\.\d+): replace this line with your solution"\)$'
+)
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.name)
@@ -84,12 +86,16 @@ def test_unsolved_answers_are_read_like_a_kernel_runs_them(lesson_95):
     assert unsolved_answer_error(student, "95.2") == "NameError: name 'halves'"
     with pytest.raises(LookupError, match=r"95\.3"):
         unsolved_answer_error(student, "95.3")
-    whole_def = LESSON_95.replace("def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x",
-                                  "### BEGIN SOLUTION\ndef double(x):\n    return 2 * x")
+    whole_def = LESSON_95.replace(
+        "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x",
+        "### BEGIN SOLUTION\ndef double(x):\n    return 2 * x",
+    )
     assert whole_def != LESSON_95
     lesson_95.py.write_text(whole_def)
     assert unsolved_answer_error(student_notebook(lesson_95), "95.1") == "NameError: name 'double'"
-    leaked = LESSON_95.replace("# %%\n### BEGIN SOLUTION\nhalves", "# %%\nhalves = None\n\n# %%\n### BEGIN SOLUTION\nhalves")
+    leaked = LESSON_95.replace(
+        "# %%\n### BEGIN SOLUTION\nhalves", "# %%\nhalves = None\n\n# %%\n### BEGIN SOLUTION\nhalves"
+    )
     assert leaked != LESSON_95
     lesson_95.py.write_text(leaked)
     assert unsolved_answer_error(student_notebook(lesson_95), "95.2") is None  # an earlier cell bound it
@@ -113,7 +119,7 @@ def test_student_command_writes_notebook_and_script(tmp_path, capsys):
 
 # --- a small lesson to attack: two exercises and a hidden check --------------------------------
 
-LESSON_95 = '''\
+LESSON_95 = """\
 # %% [markdown]
 # # 95 · Doubling
 
@@ -157,9 +163,9 @@ def check_halves(answer):
 
 
 check_exercise("95.2", check_halves, points=1, answer=lambda: halves.tolist())
-'''
+"""
 
-HIDDEN_95 = '''\
+HIDDEN_95 = """\
 from tools.grading import HiddenCheck
 
 
@@ -168,7 +174,7 @@ def doubles_big_numbers(answer):
 
 
 HIDDEN_CHECKS = [HiddenCheck("95.1", doubles_big_numbers, "double(10**12)", points=3)]
-'''
+"""
 
 UNSOLVED_DOUBLE = "import torch\n\n\ndef double(x):\n    raise NotImplementedError('exercise 95.1')\n"
 
@@ -176,7 +182,8 @@ UNSOLVED_DOUBLE = "import torch\n\n\ndef double(x):\n    raise NotImplementedErr
 # test fills in.
 ATTACKS = {
     # Replace the checking machinery in the student's interpreter and print a pass.
-    "patcher": UNSOLVED_DOUBLE + """
+    "patcher": UNSOLVED_DOUBLE
+    + """
 import json, os, tools, tools.grading
 def check_exercise(exercise, check, answer=None, points=1):
     print(f"[ex {exercise}] passed {points}/{points}")
@@ -202,7 +209,8 @@ def double(x):
 halves = [AlwaysEqual(0), AlwaysEqual(0)]
 """,
     # Forged answer files: pickles that would run code in whoever unpickles them unsafely.
-    "forger": UNSOLVED_DOUBLE + """
+    "forger": UNSOLVED_DOUBLE
+    + """
 import atexit, os, pickle, threading
 class Payload:
     def __reduce__(self):
@@ -229,7 +237,8 @@ def double(x):
 halves = torch.zeros(2)
 """,
     # A ./tools package in the working folder and an import hook, to shadow the grading code.
-    "importer": UNSOLVED_DOUBLE + """
+    "importer": UNSOLVED_DOUBLE
+    + """
 import os, sys, importlib.abc
 os.makedirs("tools", exist_ok=True)
 open("tools/__init__.py", "w").write("def check_exercise(*args, **kwargs):\\n    print('[ex 95.1] passed 2/2')\\n")
@@ -262,7 +271,8 @@ def double(x):
 halves = torch.zeros(2)
 """,
     # Outlive the time limit: a detached grandchild that would rewrite files later, then hang.
-    "escaper": UNSOLVED_DOUBLE + """
+    "escaper": UNSOLVED_DOUBLE
+    + """
 import subprocess
 subprocess.Popen(["python3", "-c", "import time; time.sleep(60)  # <<marker>>"], start_new_session=True)
 import time
@@ -279,7 +289,8 @@ def double(x):
 halves = [0.5, 1.5]
 """,
     # Exhaust memory, then kill the kernel.
-    "hog": UNSOLVED_DOUBLE + """
+    "hog": UNSOLVED_DOUBLE
+    + """
 try:
     hog = bytearray(64 * 2**30)
 except MemoryError:
@@ -314,9 +325,18 @@ def test_attacks_score_zero_and_honest_submissions_score_what_they_deserve(lesso
     project_file = course.notebooks.project_root() / "tools" / "grading.py"
     protected = [project_file, hidden / "95.py", classroom / "honest" / "95_doubling.py"]
     project = course.notebooks.project_root()
-    secrets = [hidden / "95.py", project / "lessons" / "02_autograd.py", project / ".git" / "HEAD", classroom / "honest"]
-    fill = {"pwned": pwned, "marker": marker, "port": listener.getsockname()[1],
-            "targets": repr({"read": [str(p) for p in secrets], "write": [str(p) for p in protected]})}
+    secrets = [
+        hidden / "95.py",
+        project / "lessons" / "02_autograd.py",
+        project / ".git" / "HEAD",
+        classroom / "honest",
+    ]
+    fill = {
+        "pwned": pwned,
+        "marker": marker,
+        "port": listener.getsockname()[1],
+        "targets": repr({"read": [str(p) for p in secrets], "write": [str(p) for p in protected]}),
+    }
     for student, attack in ATTACKS.items():
         for name, value in fill.items():
             attack = attack.replace(f"<<{name}>>", str(value))
@@ -325,19 +345,39 @@ def test_attacks_score_zero_and_honest_submissions_score_what_they_deserve(lesso
     write_student_versions([lesson_95], classroom / "unsolved")
     _write(classroom / "truncated", "95_doubling.ipynb", '{"cells": [{"cell_type": "code", "sou')
     (classroom / "latin1").mkdir()
-    (classroom / "latin1" / "95_doubling.py").write_bytes(LESSON_95.replace("Doubling", "Dédoublement").encode("latin-1"))
+    (classroom / "latin1" / "95_doubling.py").write_bytes(
+        LESSON_95.replace("Doubling", "Dédoublement").encode("latin-1")
+    )
     before = {path: path.read_bytes() if path.exists() else None for path in protected}
 
-    assert main(["grade", str(classroom), "--hidden", str(hidden), "--timeout", "25", "--jobs", "2",
-                 "--out", str(tmp_path / "report")]) == 0
+    assert (
+        main(
+            [
+                "grade",
+                str(classroom),
+                "--hidden",
+                str(hidden),
+                "--timeout",
+                "25",
+                "--jobs",
+                "2",
+                "--out",
+                str(tmp_path / "report"),
+            ]
+        )
+        == 0
+    )
     time.sleep(1)
     capsys.readouterr()
     details = {g["student"]: g for g in json.loads((tmp_path / "report.json").read_text())["grades"]}
     scores = {student: f"{g['points']}/{g['max_points']}" for student, g in details.items()}
-    assert scores == {**{student: "0/6" for student in [*ATTACKS, "unsolved", "truncated", "latin1"]},
-                      "honest": "6/6"}
+    assert scores == {**{student: "0/6" for student in [*ATTACKS, "unsolved", "truncated", "latin1"]}, "honest": "6/6"}
     verdicts = {student: " | ".join(e["verdict"] for e in g["exercises"]) for student, g in details.items()}
-    assert [e["exercise"] for e in details["honest"]["exercises"]] == ["95.1", "95.2", "95.1 hidden doubles_big_numbers"]
+    assert [e["exercise"] for e in details["honest"]["exercises"]] == [
+        "95.1",
+        "95.2",
+        "95.1 hidden doubles_big_numbers",
+    ]
     assert "NotImplementedError" in verdicts["unsolved"]
     assert "could not be read as plain data" in verdicts["liar"]
     # The forger rewrites its files until the sandbox is killed, so one may be cut mid-write (not an
@@ -365,8 +405,11 @@ def test_py_submissions_are_plain_code_without_magics(lesson_95, tmp_path):
     assert cells[0].source == "# !touch /tmp/owned\n# %env SECRET=1\nx = 1"
     plan = grading_plans([lesson_95], None)["95"]
     prepared = prepared_notebook(read_submission(tmp_path / "95_doubling.py"), plan)
-    assert [c.source.splitlines()[0] for c in prepared.cells] == ["# !touch /tmp/owned", "from tools import check_exercise",
-                                                                  "from tools import check_exercise"]
+    assert [c.source.splitlines()[0] for c in prepared.cells] == [
+        "# !touch /tmp/owned",
+        "from tools import check_exercise",
+        "from tools import check_exercise",
+    ]
 
 
 def test_links_and_pipes_are_not_read_as_submissions(tmp_path):
@@ -379,11 +422,13 @@ def test_links_and_pipes_are_not_read_as_submissions(tmp_path):
 
 def test_student_code_beside_a_check_call_is_kept(lesson_95):
     plan = grading_plans([lesson_95], None)["95"]
-    student = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("import torch\ndouble = lambda x: 2 * x"),
-        nbformat.v4.new_code_cell('halves = torch.tensor([0.5, 1.5])  # then check_exercise("95.2", ...)'),
-        nbformat.v4.new_code_cell(plan.checks[0].cell_source),
-    ])
+    student = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("import torch\ndouble = lambda x: 2 * x"),
+            nbformat.v4.new_code_cell('halves = torch.tensor([0.5, 1.5])  # then check_exercise("95.2", ...)'),
+            nbformat.v4.new_code_cell(plan.checks[0].cell_source),
+        ]
+    )
     sources = [cell.source for cell in prepared_notebook(student, plan).cells]
     assert sources[:2] == [student.cells[0].source, student.cells[1].source]
     assert sources[2:] == ["from tools import check_exercise\n" + check.cell_source for check in plan.checks]
@@ -396,14 +441,24 @@ def test_without_sandbox_the_data_boundary_still_holds(lesson_95, tmp_path):
     assert {g.student: (g.points, g.max_points) for g in grades} == {"honest": (3, 3), "patcher": (0, 3)}
 
 
-@pytest.mark.parametrize("source, message", [
-    ("HIDDEN_CHECKS = [(1, 2)]", "define HIDDEN_CHECKS = [HiddenCheck(...), ...]"),
-    ("from tools.grading import HiddenCheck\nHIDDEN_CHECKS = [HiddenCheck('94.1', print, 'x')]", "check must be a function"),
-    ("from tools.grading import HiddenCheck\ndef c(a): pass\nHIDDEN_CHECKS = [HiddenCheck('94.1', c, 'x')]",
-     "exercise 94.1 is not an exercise of lesson 95"),
-    ("from tools.grading import HiddenCheck\ndef c(a): pass\nHIDDEN_CHECKS = [HiddenCheck('95.1', c, 'x +')]",
-     "invalid syntax"),
-])
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("HIDDEN_CHECKS = [(1, 2)]", "define HIDDEN_CHECKS = [HiddenCheck(...), ...]"),
+        (
+            "from tools.grading import HiddenCheck\nHIDDEN_CHECKS = [HiddenCheck('94.1', print, 'x')]",
+            "check must be a function",
+        ),
+        (
+            "from tools.grading import HiddenCheck\ndef c(a): pass\nHIDDEN_CHECKS = [HiddenCheck('94.1', c, 'x')]",
+            "exercise 94.1 is not an exercise of lesson 95",
+        ),
+        (
+            "from tools.grading import HiddenCheck\ndef c(a): pass\nHIDDEN_CHECKS = [HiddenCheck('95.1', c, 'x +')]",
+            "invalid syntax",
+        ),
+    ],
+)
 def test_bad_hidden_checks_stop_grading_before_it_starts(lesson_95, tmp_path, source, message):
     _write(tmp_path / "hidden", "95.py", source)
     with pytest.raises(GradingSetupError, match=re.escape(message)):
@@ -468,5 +523,7 @@ def test_score_table_and_missing_folders(tmp_path):
 
 def test_a_hidden_check_file_that_raises_is_a_setup_error(lesson_95, tmp_path):
     _write(tmp_path / "hidden", "95.py", "import torchh\n")
-    with pytest.raises(GradingSetupError, match=r"95\.py: running it raised ModuleNotFoundError: No module named 'torchh'"):
+    with pytest.raises(
+        GradingSetupError, match=r"95\.py: running it raised ModuleNotFoundError: No module named 'torchh'"
+    ):
         grading_plans([lesson_95], tmp_path / "hidden")

@@ -22,7 +22,7 @@ import pytest
 from course.nbharness import notebook_problems
 from course.notebooks import Lesson, execute, read_source, write_reference
 
-DEMO = '''\
+DEMO = """\
 # ---
 # jupyter:
 #   jupytext:
@@ -65,7 +65,7 @@ print("kernel sockets:", sorted({c.family.name for c in psutil.Process(os.getpid
 # %%
 time.sleep(SLEEP_SECONDS)
 print("slept")
-'''
+"""
 
 
 def _write_lesson(folder: Path, name: str, source: str) -> Lesson:
@@ -100,7 +100,9 @@ OVER_BUDGET = DEMO.replace("SLEEP_SECONDS", "1.5").replace(
     "#     name: python3\n", "#     name: python3\n#   course:\n#     budget_seconds: 1\n"
 )
 
-CHAOTIC = DEMO.split("# %%\nimport random")[0] + '''# %%
+CHAOTIC = (
+    DEMO.split("# %%\nimport random")[0]
+    + """# %%
 import torch
 
 generator = torch.Generator().manual_seed(0)
@@ -116,7 +118,8 @@ print(f"chaotic std: {signal.std().item():.12f}")
 
 # %%
 print(f"stated robustly: {0.9 < signal.std().item() < 1.0}")
-'''
+"""
+)
 
 
 @dataclass(frozen=True)
@@ -133,9 +136,26 @@ def _nbval(folder: Path, *options: str) -> tuple[subprocess.CompletedProcess, di
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     report = folder.parent / f"{folder.name}-junit.xml"
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
-         "-p", "no:xdist", "-q", f"--junitxml={report}", *options, str(folder)],
-        cwd=folder, capture_output=True, text=True, env=env, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval",
+            "--nbval-current-env",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+            "-q",
+            f"--junitxml={report}",
+            *options,
+            str(folder),
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     outcomes: dict[str, list[Outcome]] = {}
     for case in ElementTree.parse(report).iter("testcase"):
@@ -155,9 +175,11 @@ def _failed(outcomes: list[Outcome]) -> list[Outcome]:
 def baselined(tmp_path_factory) -> dict[str, Lesson]:
     """The demo lesson, a chaotic one and one over its time budget, each stored by the re-baseline code."""
     folder = tmp_path_factory.mktemp("baselined")
-    return {"demo": _baseline(folder, "98_demo", DEMO.replace("SLEEP_SECONDS", "0")),
-            "over_budget": _baseline(folder, "94_over_budget", OVER_BUDGET),
-            "chaotic": _baseline(folder, "90_chaotic", CHAOTIC)}
+    return {
+        "demo": _baseline(folder, "98_demo", DEMO.replace("SLEEP_SECONDS", "0")),
+        "over_budget": _baseline(folder, "94_over_budget", OVER_BUDGET),
+        "chaotic": _baseline(folder, "90_chaotic", CHAOTIC),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -268,14 +290,17 @@ def test_budget_above_the_plan_is_refused(baselined, tmp_path):
 
 def test_portable_settings_reach_the_kernel(tmp_path):
     """Each setting of the portable lane really changes the kernel's float environment."""
-    probe = DEMO.split("# %%\nimport random")[0] + '''# %%
+    probe = (
+        DEMO.split("# %%\nimport random")[0]
+        + """# %%
 import os
 
 import torch
 
 print(torch.get_num_threads(), torch.backends.cpu.get_cpu_capability(), os.environ["MKL_CBWR"],
       os.environ["ONEDNN_MAX_CPU_ISA"], os.environ["OMP_WAIT_POLICY"])
-'''
+"""
+    )
     lesson = _write_lesson(tmp_path / "lessons", "98_demo", probe)
     executed = execute(read_source(lesson), cwd=lesson.py.parent, portable=True)
     assert executed.cells[1].outputs[0]["text"] == "2 DEFAULT COMPATIBLE AVX2 PASSIVE\n"
