@@ -19,8 +19,9 @@ Threat model: what holds.
   ``float`` or ``Tensor``, anything with its own class) do not survive the exact-type reading,
   and data that would unfold into far more than its file (compressed archive entries, expanded
   tensors, a pickle repeating one list) is refused before any check sees it.
-- Inside the sandbox the submission sees the project's ``tools`` package, the datasets and the
-  Python environment read-only, a private writable ``/tmp`` and nothing else of the machine: not
+- Inside the sandbox the submission sees the project's ``tools`` and ``course`` packages (what
+  lessons import, and the code that starts the kernel), the datasets and the Python environment
+  read-only, a private writable ``/tmp`` and nothing else of the machine: not
   the reference lessons (their solutions), no home folders, no hidden checks, no other
   submission, no earlier reports, no network (only its own loopback). It runs as an
   unprivileged user without capabilities, unable to make user namespaces of its own, in its own
@@ -42,7 +43,7 @@ What it does not stop.
 - The sandbox shares the machine's kernel: a kernel exploit escapes it. Its limits are per
   process (address space, file size) and per wall clock; many processes together can still use
   a lot of memory, CPU or disk (the private ``/tmp`` is a folder on the host's disk) until the
-  time limit ends them. Files readable inside (``tools``, the datasets, the Python
+  time limit ends them. Files readable inside (``tools``, ``course``, the datasets, the Python
   environment) can be read and printed into the submission's own outputs.
 - Without bubblewrap, ``course grade`` refuses to run unless ``--no-sandbox-trust-submissions``
   is given; then submissions run as the instructor's user with the instructor's files and

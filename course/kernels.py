@@ -72,5 +72,5 @@ def execute_privately(
         client.execute(env=env)
     finally:
         if run_sync(manager.is_alive)():
-            run_sync(manager.shutdown_kernel)(now=True)
+            run_sync(manager.shutdown_kernel)()  # gracefully, as nbclient does with its own kernels
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,7 +1,7 @@
 """A bubblewrap sandbox for code the course did not write (students' submissions).
 
 :func:`sandbox_command` wraps a command so that it runs with the folders it is given (for the
-grader: the project's ``tools`` package and datasets) and the Python installation read-only,
+grader: the project's ``tools`` and ``course`` packages and datasets) and the Python installation read-only,
 one private writable folder mounted as ``/tmp``, no network (a network namespace of its own
 with only loopback), a PID namespace of its own (killing the sandbox kills every process
 started inside it), no capabilities, no user namespaces of its own, an unprivileged user id,

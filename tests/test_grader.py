@@ -380,11 +380,11 @@ def test_attacks_score_zero_and_honest_submissions_score_what_they_deserve(lesso
     ]
     assert "NotImplementedError" in verdicts["unsolved"]
     assert "could not be read as plain data" in verdicts["liar"]
-    # The forger rewrites its files until the sandbox is killed, so one may be cut mid-write (not an
-    # archive); at least one whole payload must have been read, and refused, without running it.
+    # The forger rewrites its files until the sandbox is killed, so a file may be cut mid-write or
+    # overwritten by the kernel's own answer; whole payloads must have been read, and refused,
+    # without running them (nothing scored: see the scores above).
     forged = [e["verdict"] for e in details["forger"]["exercises"]]
-    assert all("could not be read as plain data" in v or "not a torch.save archive" in v for v in forged), forged
-    assert any("could not be read as plain data" in v for v in forged[:2]) and "not a torch.save archive" in forged[2]
+    assert any("could not be read as plain data" in verdict for verdict in forged), forged
     assert not pwned.exists(), "a forged answer ran code in the grader"
     assert verdicts["snoop"].count("FileNotFoundError, " * (len(secrets) - 1) + "FileNotFoundError") == 3
     assert "bytes" not in verdicts["snoop"]
