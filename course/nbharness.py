@@ -168,43 +168,47 @@ def notebook_problems(ipynb: Path) -> list[str]:
     return problems
 
 
-class HarnessCheck(pytest.Item):
-    """The whole-notebook checks, run before the notebook's first cell."""
+class NotebookCheck(pytest.Item):
+    """A check of a whole notebook, reported as ``<notebook>::<name>`` with its problems listed."""
+
+    headline = "is not a valid reference notebook"
+
+    def problems(self) -> list[str]:
+        raise NotImplementedError
 
     def runtest(self) -> None:
-        problems = notebook_problems(Path(self.path))
+        problems = self.problems()
         if problems:
             raise HarnessError("\n".join(f"- {p}" for p in problems))
 
     def repr_failure(self, excinfo, style=None) -> str:  # noqa: ANN001 - pytest's signature
         if isinstance(excinfo.value, HarnessError):
-            return f"{self.path.name} is not a valid reference notebook:\n{excinfo.value}"
+            return f"{self.path.name} {self.headline}:\n{excinfo.value}"
         return super().repr_failure(excinfo)
 
     def reportinfo(self):  # noqa: ANN201 - pytest's signature
-        return self.path, 0, f"{self.path.name}::harness"
+        return self.path, 0, f"{self.path.name}::{self.name}"
 
 
-class AnswersCheck(pytest.Item):
+class HarnessCheck(NotebookCheck):
+    """The whole-notebook checks, run before the notebook's first cell."""
+
+    def problems(self) -> list[str]:
+        return notebook_problems(Path(self.path))
+
+
+class AnswersCheck(NotebookCheck):
     """After the notebook's last cell: the answers its kernel saved pass the lesson's checks, read
     from the ``.py`` and scored by the grader's own code (:func:`course.grader.score`), in this
     process, as ``course grade`` scores a submission."""
 
-    def runtest(self) -> None:
+    headline = "holds reference answers that fail the grader's checks"
+
+    def problems(self) -> list[str]:
         lesson = Lesson(Path(self.path).with_suffix(".py"))
         plan = grading_plans([lesson], hidden_dir=None)[lesson.number]
         rows = score(plan, self.config._course_answers_folder, "the lesson did not reach it")
-        failed = [row["verdict"] for row in rows if not row["passed"]]
-        if failed:
-            raise HarnessError("\n".join(f"- {verdict}" for verdict in failed))
-
-    def repr_failure(self, excinfo, style=None) -> str:  # noqa: ANN001 - pytest's signature
-        if isinstance(excinfo.value, HarnessError):
-            return f"{self.path.name}: the reference answers fail the grader's checks:\n{excinfo.value}"
-        return super().repr_failure(excinfo)
-
-    def reportinfo(self):  # noqa: ANN201 - pytest's signature
-        return self.path, 0, f"{self.path.name}::answers"
+        return [row["verdict"] for row in rows if not row["passed"]]
 
 
 class HarnessError(Exception):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections.abc import Iterator
 
 import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
@@ -39,7 +40,7 @@ def _is_stub(node: ast.AST) -> bool:
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
-def _walk_scope(node: ast.AST):  # noqa: ANN202 - a generator of nodes
+def _walk_scope(node: ast.AST) -> Iterator[ast.AST]:
     """``node`` and everything below it that runs in its own scope (not inside nested definitions)."""
     yield node
     for child in ast.iter_child_nodes(node):

@@ -122,6 +122,46 @@ print(f"stated robustly: {0.9 < signal.std().item() < 1.0}")
 )
 
 
+# Two exercises whose checks pass in the notebook; the second only because it reads the kernel's
+# global seed, which the grader's process does not share.
+EXERCISE = (
+    DEMO.split("# %%\nimport random")[0]
+    + """# %%
+import torch
+
+torch.manual_seed(7)
+
+
+# %%
+def twice(x):
+    ### BEGIN SOLUTION
+    return 2 * x
+    ### END SOLUTION
+
+
+# %%
+from tools import check_exercise
+
+
+def check_twice(answer):
+    assert answer == [4, -6], f"got {answer}"
+
+
+check_exercise("89.1", check_twice, answer=lambda: [twice(2), twice(-3)])
+
+
+# %%
+def check_seeded(answer):
+    import torch
+
+    assert torch.initial_seed() == 7, "this check reads the kernel's state, not the answer"
+
+
+check_exercise("89.2", check_seeded, answer=lambda: twice(1))
+"""
+)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """One nbval item of a run: ``Cell 0``, ``harness``, ... and how it ended."""
@@ -134,6 +174,7 @@ class Outcome:
 def _nbval(folder: Path, *options: str) -> tuple[subprocess.CompletedProcess, dict[str, list[Outcome]]]:
     """Run nbval on every notebook in ``folder``; return the run and each notebook's items in order."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env["COURSE_RUNS_DIR"] = str(folder.parent / "runs")  # where the exercises record their verdicts
     report = folder.parent / f"{folder.name}-junit.xml"
     result = subprocess.run(
         [
@@ -173,13 +214,17 @@ def _failed(outcomes: list[Outcome]) -> list[Outcome]:
 
 @pytest.fixture(scope="module")
 def baselined(tmp_path_factory) -> dict[str, Lesson]:
-    """The demo lesson, a chaotic one and one over its time budget, each stored by the re-baseline code."""
+    """The demo lesson, a chaotic one, one over its time budget and one with exercises, each stored
+    by the re-baseline code."""
     folder = tmp_path_factory.mktemp("baselined")
-    return {
-        "demo": _baseline(folder, "98_demo", DEMO.replace("SLEEP_SECONDS", "0")),
-        "over_budget": _baseline(folder, "94_over_budget", OVER_BUDGET),
-        "chaotic": _baseline(folder, "90_chaotic", CHAOTIC),
-    }
+    with pytest.MonkeyPatch.context() as patch:  # what the lessons record goes beside them
+        patch.setenv("COURSE_RUNS_DIR", str(folder / "runs"))
+        return {
+            "demo": _baseline(folder, "98_demo", DEMO.replace("SLEEP_SECONDS", "0")),
+            "over_budget": _baseline(folder, "94_over_budget", OVER_BUDGET),
+            "chaotic": _baseline(folder, "90_chaotic", CHAOTIC),
+            "exercise": _baseline(folder, "89_exercise", EXERCISE),
+        }
 
 
 @pytest.fixture(scope="module")
@@ -218,13 +263,32 @@ def portable_lane(baselined, tmp_path_factory) -> tuple[subprocess.CompletedProc
 def test_the_run_fails_and_reports_every_notebook(normal_lane):
     result, outcomes = normal_lane
     assert result.returncode == 1, result.stdout
-    assert sorted(outcomes) == ["90_chaotic", "91_changed", "92_unsynced", "93_unexecuted", "94_over_budget", "98_demo"]
+    assert sorted(outcomes) == [
+        "89_exercise",
+        "90_chaotic",
+        "91_changed",
+        "92_unsynced",
+        "93_unexecuted",
+        "94_over_budget",
+        "98_demo",
+    ]
 
 
 def test_untouched_lesson_passes_and_ignores_stderr(normal_lane):
     demo = normal_lane[1]["98_demo"]
     assert [o.item for o in demo] == ["harness", *(f"Cell {i}" for i in range(6))]
     assert _failed(demo) == []  # stderr differs at every run; the kernel has no TCP socket either time
+
+
+def test_reference_answers_the_grader_would_fail_fail(normal_lane):
+    """Both verdicts print "passed" in the notebook; the answers item scores the saved answers with
+    the grader's code in the test process, where the check that leans on the kernel fails."""
+    exercise = normal_lane[1]["89_exercise"]
+    assert [o.item for o in exercise][-1] == "answers"
+    failed = _failed(exercise)
+    assert [o.item for o in failed] == ["answers"]
+    assert "[ex 89.2] failed 0/1: this check reads the kernel's state" in failed[0].message
+    assert "89.1" not in failed[0].message
 
 
 def test_changed_printed_value_fails(normal_lane):
