@@ -222,3 +222,16 @@ def test_keyword_defaults_survive_isolation_and_long_reasons_are_cut(capsys):
     passed, failed = capsys.readouterr().out.splitlines()
     assert passed == "[ex 07.1] passed 1/1"
     assert failed.startswith("[ex 07.2] failed 0/1: xxx") and failed.endswith(" ...") and len(failed) < 560
+
+
+def test_a_tensor_with_attributes_of_its_own_is_refused():
+    """weights_only restores a tensor's instance dict, where a method such as ``tolist`` or
+    ``is_contiguous`` can be shadowed: such a tensor never reaches a check, however it is nested."""
+    lying = torch.tensor([4.0, -6.0])
+    lying.tolist = "shadowed"
+    lying.is_contiguous = "shadowed"
+    for value in (lying, [1, {"deep": (lying,)}]):
+        with pytest.raises(ValueError, match=r"a tensor carrying attributes of its own \('tolist', 'is_contiguous'\)"):
+            load_answer(dump_answer({"value": value}))
+    plain = load_answer(dump_answer({"value": torch.tensor([4.0, -6.0])}))["value"]
+    assert type(plain) is torch.Tensor and vars(plain) == {}

@@ -139,6 +139,10 @@ def check_inert(value: object) -> None:
             raise TypeError(f"more than {MAX_ITEMS:,} items or {_MAX_DEPTH} levels of nesting")
         kind = type(item)
         if kind is torch.Tensor:
+            # weights_only restores a tensor's instance attributes, and one can shadow a method
+            # (``tolist``, ``is_contiguous``): refuse them first, before any method is called.
+            if vars(item):
+                raise TypeError(f"a tensor carrying attributes of its own ({', '.join(map(repr, vars(item)))})")
             # Contiguous: every element stored once, so the file's size bounds the work on it
             # (an expanded tensor of a few bytes can claim 2**40 elements).
             if item.layout != torch.strided or item.device.type != "cpu" or not item.is_contiguous():
@@ -180,6 +184,8 @@ def load_answer(data: bytes) -> dict:
         check_inert(payload)
     except TypeError as error:
         raise ValueError(f"the answer holds {error}") from None
+    except Exception as error:  # noqa: BLE001 - whatever inspecting a foreign object raises, it is refused
+        raise ValueError(f"the answer could not be inspected ({type(error).__name__})") from None
     if "error" in payload and type(payload["error"]) is not str:
         raise ValueError("the answer's error is not a string")
     return payload
