@@ -404,6 +404,20 @@ def _run_contained(
         process.wait()
 
 
+def remove_tree(folder: Path) -> None:
+    """Remove ``folder``, which a submission wrote, with everything in it, or raise ``OSError``.
+
+    Python 3.11's ``shutil.rmtree`` recurses once per level, so a submission nesting a few
+    thousand folders stops it (and the folder would stay on the host). GNU ``rm`` walks a tree of
+    any depth; ``chmod`` first gives the owner back the folders a submission locked (neither
+    follows symbolic links, so nothing outside ``folder`` is touched).
+    """
+    for command in (["chmod", "-R", "u+rwX", str(folder)], ["rm", "-rf", "--one-file-system", str(folder)]):
+        subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if os.path.lexists(folder):
+        raise OSError(f"could not remove the grading folder {folder}")
+
+
 def _read_plain_file(path: Path, limit: int) -> bytes | None:
     """The bytes of ``path`` if it and its folder are no links, and it is a regular file (not a
     pipe or a device) within ``limit`` bytes; else ``None``. The sandbox wrote the folder."""
@@ -485,14 +499,16 @@ def grade_submission(
     except (OSError, ValueError) as error:
         status = f"unreadable submission: {error}"
         return Grade(student, lesson.name, status, 0.0, score(plan, None, status))
-    with tempfile.TemporaryDirectory(prefix="course-grade-") as folder_name:
-        folder = Path(folder_name)
+    folder = Path(tempfile.mkdtemp(prefix="course-grade-"))
+    try:
         for name in ("work", "answers", "runs"):
             (folder / name).mkdir()
         nbformat.write(notebook, folder / "work" / lesson.ipynb.name)
         cut_short = _run_contained(lesson.ipynb.name, folder, timeout, sandbox, hide, memory_limit_gib)
         status = cut_short or _kernel_status(folder)
         rows = score(plan, folder, status)
+    finally:
+        remove_tree(folder)
     return Grade(student, lesson.name, status, round(time.perf_counter() - start, 1), rows)
 
 

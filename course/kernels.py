@@ -11,6 +11,7 @@ socket ipykernel always puts on TCP into the private folder as well.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -24,6 +25,8 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 
 LAUNCHER = Path(__file__).with_name("ipc_kernel.py")
+LONGEST_SOCKET_NAME = "subprocess-pipe"  # beside kernel-1 ... kernel-5 (see course.ipc_kernel)
+MAX_SOCKET_PATH_BYTES = 107
 
 
 class PrivateKernelSpecs(KernelSpecManager):
@@ -36,8 +39,18 @@ class PrivateKernelSpecs(KernelSpecManager):
 
 
 def private_kernel_folder(parent: Path | None = None) -> Path:
-    """A new folder, readable and writable by this user only, for one kernel's sockets."""
-    return Path(tempfile.mkdtemp(prefix="course-kernel-", dir=parent))
+    """A new folder, readable and writable by this user only, for one kernel's sockets: in
+    ``parent`` (default: the temporary folder), or in ``/tmp`` when that path is too long for a
+    Unix socket (Linux allows 107 bytes, and ``TMPDIR`` may be deep)."""
+    for where in dict.fromkeys([parent, None, Path("/tmp")]):
+        folder = Path(tempfile.mkdtemp(prefix="course-kernel-", dir=where))
+        if len(os.fsencode(folder / LONGEST_SOCKET_NAME)) <= MAX_SOCKET_PATH_BYTES:
+            return folder
+        folder.rmdir()
+    raise OSError(
+        f"no temporary folder has a path short enough for a kernel's sockets (at most "
+        f"{MAX_SOCKET_PATH_BYTES} bytes); set TMPDIR to a short path such as /tmp"
+    )
 
 
 def private_kernel_manager(

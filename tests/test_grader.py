@@ -8,6 +8,7 @@ import os
 import re
 import socket
 import subprocess
+import tempfile
 import time
 
 import jupytext
@@ -25,6 +26,7 @@ from course.grader import (
     prepared_notebook,
     read_submission,
     reference_checks,
+    remove_tree,
     score_table,
     student_notebook,
     write_student_versions,
@@ -434,11 +436,59 @@ def test_student_code_beside_a_check_call_is_kept(lesson_95):
     assert sources[2:] == ["from tools import check_exercise\n" + check.cell_source for check in plan.checks]
 
 
-def test_without_sandbox_the_data_boundary_still_holds(lesson_95, tmp_path):
+NESTER = (
+    UNSOLVED_DOUBLE
+    + """
+import os
+os.symlink(<<host>>, "link-to-a-host-file")
+os.makedirs("locked/inner")
+os.chmod("locked", 0)
+for _ in range(1500):  # deeper than Python's rmtree can recurse, longer than PATH_MAX
+    os.mkdir("nest")
+    os.chdir("nest")
+"""
+)
+
+
+def _nest(folder, depth):
+    """``depth`` folders inside each other under ``folder`` (made level by level, past PATH_MAX)."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    for _ in range(depth):
+        os.mkdir("nest", dir_fd=descriptor)
+        inner = os.open("nest", os.O_RDONLY, dir_fd=descriptor)
+        os.close(descriptor)
+        descriptor = inner
+    os.close(descriptor)
+
+
+def test_remove_tree_takes_any_depth_and_locked_folders_and_leaves_links_alone(tmp_path):
+    host_file, written = tmp_path / "host.txt", tmp_path / "written"
+    host_file.write_text("the instructor's")
+    host_file.chmod(0o600)
+    (written / "locked" / "inner").mkdir(parents=True)
+    (written / "locked").chmod(0)
+    (written / "link").symlink_to(host_file)
+    _nest(written, 1500)
+    remove_tree(written)  # Python 3.11's shutil.rmtree raises RecursionError on this tree
+    assert not written.exists()
+    assert host_file.read_text() == "the instructor's" and host_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_without_sandbox_the_data_boundary_still_holds_and_nothing_outlives_a_row(lesson_95, tmp_path, monkeypatch):
+    grading_tmp, host_file = tmp_path / "grading-tmp", tmp_path / "host.txt"
+    grading_tmp.mkdir()
+    host_file.write_text("the instructor's")
+    host_file.chmod(0o600)
+    monkeypatch.setattr(tempfile, "tempdir", str(grading_tmp))
     _write(tmp_path / "class" / "honest", "95_doubling.py", LESSON_95)
     _write(tmp_path / "class" / "patcher", "95_doubling.py", "# %%\n" + ATTACKS["patcher"])
+    nester = NESTER.replace("<<host>>", repr(str(host_file)))
+    _write(tmp_path / "class" / "nester", "95_doubling.py", "# %%\n" + nester)
     grades = grade_folder(tmp_path / "class", timeout=60, jobs=2, sandbox=False)
-    assert {g.student: (g.points, g.max_points) for g in grades} == {"honest": (3, 3), "patcher": (0, 3)}
+    scores = {g.student: (g.points, g.max_points, g.status) for g in grades}
+    assert scores == {"honest": (3, 3, "graded"), "patcher": (0, 3, "graded"), "nester": (0, 3, "graded")}, grades
+    assert list(grading_tmp.iterdir()) == [], "a grading folder outlived its row"
+    assert host_file.read_text() == "the instructor's" and host_file.stat().st_mode & 0o777 == 0o600
 
 
 @pytest.mark.parametrize(
