@@ -295,12 +295,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
         memory_limit_gib=args.memory,
         hide=[args.out.parent],
     )
+    csv_path, json_path = write_report(grades, args.out)  # first: whatever the terminal can show
     header, rows = score_table(grades)
     print(format_table(header, rows))
     for grade in grades:
         if grade.status != "graded":
             print(f"note: {grade.student}/{grade.lesson}: {grade.status}")
-    csv_path, json_path = write_report(grades, args.out)
     print(f"\nreport: {csv_path} and {json_path}" + (" (replaced the previous report)" if replaced else ""))
     if not sandboxed:
         print("warning: graded WITHOUT a sandbox (--no-sandbox-trust-submissions)", file=sys.stderr)
@@ -468,6 +468,9 @@ def _silence_stdout() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a name gets an escape, not a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)

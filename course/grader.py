@@ -29,8 +29,10 @@ Threat model: what holds.
   sandbox is killed, and every process it started dies with it. Each process is limited in
   address space (``--memory``) and in the size of each file it writes (1 GiB).
 - Every submission gets its row: an unreadable file, a wrong encoding, a kernel that dies or
-  hangs, missing or malformed answers give a status and 0 for what was not reached. Reports are
-  written atomically. A ``.py`` submission is read as plain percent-format code: commented
+  hangs, missing or malformed answers give a status and 0 for what was not reached; so does a
+  student folder of any name (:func:`readable_name`, :func:`spreadsheet_safe`). Reports are
+  written atomically, before anything is printed, and the submission's private folder is removed
+  whatever it holds (:func:`remove_tree`). A ``.py`` submission is read as plain percent-format code: commented
   magics and shell escapes stay comments.
 
 What it does not stop.
@@ -432,10 +434,11 @@ def _read_plain_file(path: Path, limit: int) -> bytes | None:
         return None
     finally:
         os.close(folder)
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:  # a folder, a pipe, a device: not read
+        os.close(descriptor)
+        return None
     with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
         return handle.read(limit + 1)
 
 
@@ -512,6 +515,12 @@ def grade_submission(
     return Grade(student, lesson.name, status, round(time.perf_counter() - start, 1), rows)
 
 
+def readable_name(name: str) -> str:
+    """A folder's name as text every output can hold: bytes that are not UTF-8 (a "M\\xfcller"
+    from a zip made on Windows) are written as ``\\xfc`` escapes, so names stay distinct."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def find_submissions(root: Path) -> list[tuple[str, Path, Lesson]]:
     """``(student, file, reference lesson)`` for every ``<student>/<NN>_*.ipynb|.py`` under ``root``.
 
@@ -521,7 +530,7 @@ def find_submissions(root: Path) -> list[tuple[str, Path, Lesson]]:
         raise FileNotFoundError(f"submissions folder {root} does not exist")
     lessons = {lesson.number: lesson for lesson in all_lessons()}
     found = []
-    for student_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    for student_dir in sorted(p for p in root.iterdir() if p.is_dir()):
         chosen: dict[str, Path] = {}
         for path in sorted(student_dir.iterdir()):
             number = path.name[:2]
@@ -532,7 +541,8 @@ def find_submissions(root: Path) -> list[tuple[str, Path, Lesson]]:
                 and (number not in chosen or path.suffix == ".ipynb")
             ):
                 chosen[number] = path
-        found += [(student_dir.name, path, lessons[number]) for number, path in sorted(chosen.items())]
+        student = readable_name(student_dir.name)
+        found += [(student, path, lessons[number]) for number, path in sorted(chosen.items())]
     if not found:
         raise FileNotFoundError(
             f"no submissions under {root}: expected one folder per student holding NN_topic.ipynb or .py files"
@@ -607,12 +617,24 @@ def score_table(grades: list[Grade]) -> tuple[list[str], list[list[str]]]:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
+    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``; the
+    temporary file never stays behind."""
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.", delete=False
     ) as handle:
-        handle.write(text)
+        try:
+            handle.write(text)
+        except BaseException:
+            handle.close()
+            os.unlink(handle.name)
+            raise
     os.replace(handle.name, path)
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it as text: one starting like a formula (``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return) gets a leading ``'``, as OWASP advises for CSV."""
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") and cell != "-" else cell
 
 
 def write_report(grades: list[Grade], stem: Path) -> tuple[Path, Path]:
@@ -621,7 +643,7 @@ def write_report(grades: list[Grade], stem: Path) -> tuple[Path, Path]:
     header, rows = score_table(grades)
     csv_path, json_path = stem.with_suffix(".csv"), stem.with_suffix(".json")
     table = io.StringIO()
-    csv.writer(table).writerows([header, *rows])
+    csv.writer(table).writerows([header, *([spreadsheet_safe(row[0]), *row[1:]] for row in rows)])
     details = [{**asdict(g), "points": g.points, "max_points": g.max_points} for g in grades]
     _write_atomically(
         json_path, json.dumps({"table": {"header": header, "rows": rows}, "grades": details}, indent=2) + "\n"

@@ -3,11 +3,14 @@ attack on the grader scores 0 (verdicts outside the student's interpreter, submi
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -577,3 +580,59 @@ def test_a_hidden_check_file_that_raises_is_a_setup_error(lesson_95, tmp_path):
         GradingSetupError, match=r"95\.py: running it raised ModuleNotFoundError: No module named 'torchh'"
     ):
         grading_plans([lesson_95], tmp_path / "hidden")
+
+
+def test_every_folder_name_gets_a_readable_row_and_the_report_is_always_complete(tmp_path):
+    """Names that are not UTF-8, start with a dot, look like a spreadsheet formula or hold letters
+    an ASCII terminal cannot show; a folder named like a lesson file: each is a row, under either
+    stdout encoding, and the CSV and JSON reports are written whole."""
+    classroom = tmp_path / "class"
+    names = [b"M\xfcller", b".dot", b'=HYPERLINK("x")', "Zoë".encode(), b"folder"]
+    for name in names:
+        os.makedirs(os.path.join(os.fsencode(classroom), name))
+        if name != b"folder":
+            (classroom / os.fsdecode(name) / "00_setup.ipynb").write_text('{"cells": [')  # unreadable: no kernel
+    (classroom / "folder" / "00_setup.ipynb").mkdir()
+    expected = ["M\\xfcller", ".dot", '=HYPERLINK("x")', "Zoë", "folder"]
+    for encoding in ("ascii", "utf-8"):
+        env = {**os.environ, "PYTHONIOENCODING": encoding}
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "course.cli",
+                "grade",
+                str(classroom),
+                "--no-sandbox-trust-submissions",
+                "--out",
+                str(tmp_path / "report"),
+                "--force",
+            ],
+            capture_output=True,
+            text=True,
+            encoding=encoding,
+            errors="strict",
+            env=env,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        shown = "Zo\\xeb" if encoding == "ascii" else "Zoë"
+        assert shown in result.stdout and "M\\xfcller" in result.stdout
+        rows = list(csv.reader(io.StringIO((tmp_path / "report.csv").read_text(encoding="utf-8"))))
+        students = sorted(row[0] for row in rows[1:])
+        assert students == sorted([*expected[:2], "'" + expected[2], *expected[3:]])
+        grades = json.loads((tmp_path / "report.json").read_text())["grades"]
+        assert sorted(g["student"] for g in grades) == sorted(expected)
+        statuses = {g["student"]: g["status"] for g in grades}
+        assert statuses["folder"].startswith("unreadable submission: not a plain file")
+        assert all(s.startswith("unreadable submission") for s in statuses.values()), statuses
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["class", "report.csv", "report.json", "runs"]
+
+
+def test_reading_a_folder_named_like_a_submission_leaks_no_descriptor(tmp_path):
+    (tmp_path / "02_autograd.ipynb").mkdir()
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(5):
+        with pytest.raises(ValueError, match="not a plain file"):
+            read_submission(tmp_path / "02_autograd.ipynb")
+    assert len(os.listdir("/proc/self/fd")) == before
