@@ -101,6 +101,7 @@ DEFAULT_TIMEOUT_SECONDS = 300
 # Put before every reference check cell, so that each works wherever the submission placed it.
 IMPORT_CHECK = "from tools import check_exercise\n"
 MAX_SUBMISSION_BYTES = 20 * 1024 * 1024
+MAX_SUBMISSION_CELLS = 2_000  # the longest lesson has 117
 # Run as a script, not a module, so the child does not import the tools package (and torch).
 WORKER = Path(__file__).with_name("grade_worker.py")
 # The only statuses taken from the worker (it writes them; keep the two lists the same).
@@ -286,11 +287,29 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
     except UnicodeDecodeError as error:
         raise ValueError(f"not UTF-8 text (byte {error.start}); save the file as UTF-8") from None
     try:
+        cells = _cell_count(text, path.suffix)
+    except ValueError as error:
+        raise ValueError(f"not a readable {path.suffix} notebook ({error})") from None
+    if cells > MAX_SUBMISSION_CELLS:
+        raise ValueError(f"{cells:,} cells, more than the {MAX_SUBMISSION_CELLS:,} a submission may hold")
+    try:
         if path.suffix == ".py":
             return jupytext.reads(text, fmt={"extension": ".py", "format_name": "percent", "comment_magics": False})
         return nbformat.reads(text, as_version=4)
     except Exception as error:  # noqa: BLE001 - any parse failure is the same verdict
         raise ValueError(f"not a readable {path.suffix} notebook ({type(error).__name__})") from None
+
+
+def _cell_count(text: str, suffix: str) -> int:
+    """How many cells a submission holds, found cheaply before it is parsed (parsing 200,000 tiny
+    cells took the grader minutes, outside any time limit). Raises ``ValueError`` for bad JSON."""
+    if suffix == ".py":
+        return sum(1 for line in text.splitlines() if line.startswith("# %%"))
+    try:
+        cells = json.loads(text).get("cells", [])
+    except (ValueError, AttributeError):
+        raise ValueError("not JSON of a notebook") from None
+    return len(cells) if isinstance(cells, list) else 0
 
 
 def called_exercises(source: str) -> list[str]:

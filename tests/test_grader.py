@@ -636,3 +636,17 @@ def test_reading_a_folder_named_like_a_submission_leaks_no_descriptor(tmp_path):
         with pytest.raises(ValueError, match="not a plain file"):
             read_submission(tmp_path / "02_autograd.ipynb")
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+@pytest.mark.parametrize("suffix", [".py", ".ipynb"])
+def test_a_submission_of_very_many_cells_is_refused_before_it_is_parsed(tmp_path, suffix):
+    path = tmp_path / f"02_autograd{suffix}"
+    if suffix == ".py":
+        path.write_text("# %%\nx = 1\n" * 200_000)
+    else:
+        cell = {"cell_type": "code", "source": "x = 1", "metadata": {}, "outputs": [], "execution_count": None}
+        path.write_text(json.dumps({"cells": [cell] * 200_000, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="200,000 cells, more than the 2,000 a submission may hold"):
+        read_submission(path)
+    assert time.perf_counter() - start < 5
