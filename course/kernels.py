@@ -53,11 +53,9 @@ def private_kernel_folder(parent: Path | None = None) -> Path:
     )
 
 
-def private_kernel_manager(
-    folder: Path, manager_class: type[KernelManager] = AsyncKernelManager, **options: object
-) -> KernelManager:
-    """A manager for a kernel of this Python whose sockets are all Unix sockets in ``folder``
-    (with its connection file), never a TCP port. ``options`` go to ``manager_class``.
+def private_kernel_manager(folder: Path, manager_class: type[KernelManager] = AsyncKernelManager) -> KernelManager:
+    """A manager (of ``manager_class``) for a kernel of this Python whose sockets are all Unix
+    sockets in ``folder`` (with its connection file), never a TCP port.
 
     nbclient needs the asynchronous manager (with a blocking one it cannot notice that a kernel
     died, and waits forever); nbval drives its kernel synchronously and passes ``KernelManager``.
@@ -68,7 +66,6 @@ def private_kernel_manager(
         transport="ipc",
         ip=str(folder / "kernel"),
         connection_file=str(folder / "kernel.json"),
-        **options,
     )
 
 

@@ -908,6 +908,7 @@ def check_sampler_with_shares(answer):
     cases = [([0] * 3600 + [1] * 360 + [2] * 40, {0: 0.2, 1: 0.3, 2: 0.5}),
              ([3] * 160 + [0] * 4800 + [2] * 1600 + [1] * 640, {0: 0.25, 1: 0.25, 2: 0.25, 3: 0.25}),
              ([3] * 160 + [0] * 4800 + [2] * 1600 + [1] * 640, {0: 0.1, 1: 0.1, 2: 0.1, 3: 0.7})]
+    assert type(answer) is list and len(answer) == len(cases), f"expected one result per case ({len(cases)})"
     for (targets, shares), drawn_case in zip(cases, answer):
         assert "torch.utils.data.sampler.WeightedRandomSampler" in drawn_case["classes"], \
             f"expected a WeightedRandomSampler, got {drawn_case['type']}"
