@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from tools.grading import (
+    advise_exercise,
     check_exercise,
     collecting_checks,
     dump_answer,
@@ -235,3 +236,20 @@ def test_a_tensor_with_attributes_of_its_own_is_refused():
             load_answer(dump_answer({"value": value}))
     plain = load_answer(dump_answer({"value": torch.tensor([4.0, -6.0])}))["value"]
     assert type(plain) is torch.Tensor and vars(plain) == {}
+
+
+def test_advice_runs_on_the_raw_answer_prints_and_records_nothing(capsys):
+    on_meta = torch.zeros(2, device="meta")  # an object no answer file could carry
+    advise_exercise("04.4", _is_on_meta, answer=lambda: on_meta)
+    advise_exercise("04.4", _is_on_meta, answer=lambda: torch.zeros(2))
+    advise_exercise("04.4", _is_on_meta, answer=_unsolved)
+    assert capsys.readouterr().out.splitlines() == [
+        "[ex 04.4] advice (no points): looks right",
+        "[ex 04.4] advice (no points): not yet: the tensor is on cpu",
+        "[ex 04.4] advice (no points): not yet: NotImplementedError: write your solution above",
+    ]
+    assert not results_path("04").exists()
+
+
+def _is_on_meta(answer):
+    assert answer.device.type == "meta", f"the tensor is on {answer.device.type}"

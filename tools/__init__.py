@@ -1,6 +1,6 @@
 """Hello PyTorch's shared helpers: what the lessons import with ``from tools import ...``."""
 
-from tools.grading import check_exercise
+from tools.grading import advise_exercise, check_exercise
 from tools.metrics import load_metrics, record_metrics
 from tools.plotting import plot_confusion_matrix, plot_history, show_images, use_course_style
 from tools.progress import tqdm
@@ -8,6 +8,7 @@ from tools.runtime import get_device, get_memory_info, project_root, runs_dir, s
 from tools.transforms import transform_invert
 
 __all__ = [
+    "advise_exercise",
     "check_exercise",
     "get_device",
     "get_memory_info",

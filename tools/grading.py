@@ -297,6 +297,21 @@ def check_exercise(exercise: str, check: Callable[[Any], None], answer: Callable
     _record(result)
 
 
+def advise_exercise(exercise: str, check: Callable[[Any], None], answer: Callable[[], object]) -> None:
+    """Give advice on exercise ``exercise``, whose skill no data can show (where a tensor lives, how
+    a result was computed): ``check`` runs here, in the student's kernel, on whatever ``answer()``
+    returns. It prints ``[ex NN.k] advice (no points): ...`` and scores nothing: the grader never
+    sees it, because a student controls everything that runs in this kernel.
+    """
+    validate_exercise(exercise, check, 1)
+    try:
+        check(answer())
+    except Exception as error:  # noqa: BLE001 - a failed check is advice too
+        print(f"[ex {exercise}] advice (no points): not yet: {_reason(error)}")
+    else:
+        print(f"[ex {exercise}] advice (no points): looks right")
+
+
 def save_hidden_answers(expressions: list[str], namespace: dict) -> None:
     """Evaluate the hidden checks' answer expressions in ``namespace`` and save each, by its
     position in the list, for the grader."""

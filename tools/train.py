@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
@@ -328,20 +329,40 @@ class DigitTestSetup:
         return (self.scores.argmax(dim=1) == self.truth).float().mean().item()
 
 
-@torch.no_grad()
-def digit_test_setup(weights: dict[str, torch.Tensor]) -> DigitTestSetup:
-    """What lesson 09's exercise checks need to judge an answer by the student's own model:
-    the model rebuilt from ``weights`` (a LeNet ``state_dict``) and its scores on the test digits,
-    prepared exactly as the lesson prepares them (grey, 0..1, normalised with the training part's
-    statistics). Runs where checks run, without any state of the student's kernel."""
+@functools.cache
+def _digit_files_and_images() -> tuple[ClassFolderDataset, torch.Tensor, dict[str, list[int]], Callable]:
+    """The digit files, every image decoded (0..1), the default split and the training part's
+    normalisation: read once per process (a grader runs lesson 09's checks many times)."""
     from torchvision.transforms import Normalize, ToTensor
 
     files = ClassFolderDataset(ensure_dataset("digits"), transform=ToTensor())
     images = CachedDataset(files).images
     split = stratified_split(files.targets, fractions=(0.8, 0.1, 0.1), seed=0)
     train_pixels = images[split["train"]]
-    normalize = Normalize((train_pixels.mean().item(),), (train_pixels.std().item(),))
+    return files, images, split, Normalize((train_pixels.mean().item(),), (train_pixels.std().item(),))
+
+
+@torch.no_grad()
+def digit_test_setup(weights: dict[str, torch.Tensor]) -> DigitTestSetup:
+    """What lesson 09's exercise checks need to judge an answer by the student's own model:
+    the model rebuilt from ``weights`` (a LeNet ``state_dict``) and its scores on the test digits,
+    prepared exactly as the lesson prepares them (grey, 0..1, normalised with the training part's
+    statistics). Runs where checks run, without any state of the student's kernel.
+
+    Raises ``AssertionError`` unless ``weights`` holds exactly LeNet's tensors, each of its shape
+    and dtype (``load_state_dict`` would quietly convert integers, so ints could pass for weights).
+    """
+    files, images, split, normalize = _digit_files_and_images()
     model = LeNet(classes=10, in_channels=1)
+    expected = model.state_dict()
+    assert isinstance(weights, dict) and weights.keys() == expected.keys(), (
+        f"expected best_model.state_dict() with the keys {sorted(expected)}"
+    )
+    for key, tensor in weights.items():
+        assert isinstance(tensor, torch.Tensor) and tensor.shape == expected[key].shape, (
+            f"{key} should be a tensor of shape {tuple(expected[key].shape)}"
+        )
+        assert tensor.dtype == expected[key].dtype, f"{key} should be {expected[key].dtype}, got {tensor.dtype}"
     model.load_state_dict(weights)
     model.eval()
     scores = model(normalize(images[split["test"]]))
