@@ -76,6 +76,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from course.check_runner import CheckRunner
 from course.notebooks import KERNEL_SETTINGS, Lesson, all_lessons, read_notebook
 from course.sandbox import DEFAULT_MEMORY_LIMIT_GIB, python_folders, sandbox_command
 from tools.datasets import DATA_DIR_VARIABLE, DATASETS, DatasetError, data_dir, ensure_dataset
@@ -86,8 +87,6 @@ from tools.grading import (
     answer_file_name,
     check_exercise,
     collecting_checks,
-    evaluate_check,
-    load_answer,
     validate_exercise,
 )
 from tools.progress import tqdm
@@ -106,8 +105,6 @@ MAX_SUBMISSION_CELLS = 2_000  # the longest lesson has 117
 WORKER = Path(__file__).with_name("grade_worker.py")
 # The only statuses taken from the worker (it writes them; keep the two lists the same).
 WORKER_STATUSES = ("graded", "kernel died (out of memory or killed)", "the notebook could not be executed")
-# Checks may seed torch's global generator; one at a time keeps concurrent gradings independent.
-_CHECK_LOCK = threading.Lock()
 
 
 class GradingSetupError(ValueError):
@@ -209,6 +206,13 @@ class GradingPlan:
     lesson: Lesson
     checks: list[ReferenceCheck]
     hidden: list[HiddenCheck]
+    hidden_dir: Path | None = None
+
+    def items(self) -> list[tuple[str, object, int, int | None]]:
+        """``(key, check, points, hidden index or None)`` of every exercise and hidden check, in the
+        order of the score table (the reference checks' keys are their exercise ids)."""
+        items = [(c.exercise, c.check, c.points, None) for c in self.checks]
+        return items + [(h.key, h.check, h.points, index) for index, h in enumerate(self.hidden)]
 
 
 def load_hidden_checks(path: Path, lesson: Lesson) -> list[HiddenCheck]:
@@ -248,7 +252,7 @@ def grading_plans(lessons: list[Lesson], hidden_dir: Path | None) -> dict[str, G
             raise GradingSetupError(f"{lesson.name} has no exercises to grade")
         hidden_file = Path(hidden_dir) / f"{lesson.number}.py" if hidden_dir is not None else None
         hidden = load_hidden_checks(hidden_file, lesson) if hidden_file and hidden_file.exists() else []
-        plans[lesson.number] = GradingPlan(lesson, checks, hidden)
+        plans[lesson.number] = GradingPlan(lesson, checks, hidden, hidden_dir)
     return plans
 
 
@@ -470,33 +474,20 @@ def _kernel_status(folder: Path) -> str:
     return status if isinstance(status, str) and status in WORKER_STATUSES else "no result from the grading run"
 
 
-def score(plan: GradingPlan, folder: Path | None, status: str) -> list[dict]:
-    """One row per expected exercise, judged here by the trusted checks on the answers found in
-    ``folder`` (``None``: the submission never ran, so every exercise is not reached)."""
+def score(plan: GradingPlan, folder: Path | None, status: str, runner: CheckRunner) -> list[dict]:
+    """One row per expected exercise, judged by the trusted checks, run under limits by
+    ``runner``, on the answers found in ``folder`` (``None``: the submission never ran, so every
+    exercise is not reached)."""
     rows = []
-    items = [(c.exercise, c.check, c.points, None) for c in plan.checks]
-    items += [(h.key, h.check, h.points, index) for index, h in enumerate(plan.hidden)]
-    for key, check, points, hidden_index in items:
+    for index, (key, _, points, hidden_index) in enumerate(plan.items()):
         path = folder / "answers" / answer_file_name(key, hidden_index) if folder else None
         data = _read_plain_file(path, MAX_ANSWER_BYTES) if path else None
         if data is None:
-            rows.append(
-                {
-                    "exercise": key,
-                    "passed": False,
-                    "points": 0,
-                    "max_points": points,
-                    "verdict": f"[ex {key}] not reached ({status})",
-                }
-            )
+            verdict = f"[ex {key}] not reached ({status})"
+            rows.append({"exercise": key, "passed": False, "points": 0, "max_points": points, "verdict": verdict})
             continue
-        try:
-            payload = load_answer(data)
-        except ValueError as error:
-            payload = {"error": f"malformed answer: {error}"}
+        result = runner.evaluate(plan, index, data)
         exercise = key.split(" ")[0]
-        with _CHECK_LOCK:
-            result = evaluate_check(exercise, check, payload, points)
         rows.append(
             {**result, "exercise": key, "verdict": result["verdict"].replace(f"[ex {exercise}]", f"[ex {key}]")}
         )
@@ -511,16 +502,21 @@ def grade_submission(
     sandbox: bool = True,
     hide: Sequence[Path] = (),
     memory_limit_gib: float = DEFAULT_MEMORY_LIMIT_GIB,
+    runner: CheckRunner | None = None,
 ) -> Grade:
     """Run one submission in its own kernel (in a sandbox unless ``sandbox=False``) and score its
-    answers with the plan's trusted checks, in this process."""
+    answers with the plan's trusted checks, under limits in ``runner``'s process (by default a
+    runner of its own)."""
+    if runner is None:
+        with CheckRunner() as own_runner:
+            return grade_submission(student, submission, plan, timeout, sandbox, hide, memory_limit_gib, own_runner)
     start = time.perf_counter()
     lesson = plan.lesson
     try:
         notebook = prepared_notebook(read_submission(submission), plan)
     except (OSError, ValueError) as error:
         status = f"unreadable submission: {error}"
-        return Grade(student, lesson.name, status, 0.0, score(plan, None, status))
+        return Grade(student, lesson.name, status, 0.0, score(plan, None, status, runner))
     folder = Path(tempfile.mkdtemp(prefix="course-grade-"))
     try:
         for name in ("work", "answers", "runs"):
@@ -528,7 +524,7 @@ def grade_submission(
         nbformat.write(notebook, folder / "work" / lesson.ipynb.name)
         cut_short = _run_contained(lesson.ipynb.name, folder, timeout, sandbox, hide, memory_limit_gib)
         status = cut_short or _kernel_status(folder)
-        rows = score(plan, folder, status)
+        rows = score(plan, folder, status, runner)
     finally:
         remove_tree(folder)
     return Grade(student, lesson.name, status, round(time.perf_counter() - start, 1), rows)
@@ -601,18 +597,28 @@ def grade_folder(
     hidden = [Path(root), runs_dir(), Path(tempfile.gettempdir()), *hide]
     hidden += [Path(hidden_dir)] if hidden_dir is not None else []
 
+    runners: list[CheckRunner] = []
+    per_thread = threading.local()
+
     def grade_one(student: str, path: Path, lesson: Lesson) -> Grade:
         plan = plans[lesson.number]
+        if not hasattr(per_thread, "runner"):
+            per_thread.runner = CheckRunner()
+            runners.append(per_thread.runner)
         try:
-            return grade_submission(student, path, plan, timeout, sandbox, hidden, memory_limit_gib)
+            return grade_submission(student, path, plan, timeout, sandbox, hidden, memory_limit_gib, per_thread.runner)
         except Exception as error:  # noqa: BLE001 - one broken submission must not cost the others their rows
             status = f"grader error: {type(error).__name__}: {error}"
-            return Grade(student, lesson.name, status, 0.0, score(plan, None, status))
+            return Grade(student, lesson.name, status, 0.0, score(plan, None, status, per_thread.runner))
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(grade_one, *submission) for submission in submissions]
-        with tqdm(futures, desc="grading", unit="submission", file=sys.stderr) as bar:
-            return [future.result() for future in bar]
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = [pool.submit(grade_one, *submission) for submission in submissions]
+            with tqdm(futures, desc="grading", unit="submission", file=sys.stderr) as bar:
+                return [future.result() for future in bar]
+    finally:
+        for runner in runners:
+            runner.close()
 
 
 def score_table(grades: list[Grade]) -> tuple[list[str], list[list[str]]]:

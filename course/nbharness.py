@@ -24,6 +24,7 @@ import nbformat
 import pytest
 from jupyter_client.manager import KernelManager
 
+from course.check_runner import CheckRunner
 from course.grader import check_cells, grading_plans, score
 from course.kernels import private_kernel_folder, private_kernel_manager
 from course.notebooks import (
@@ -75,6 +76,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if hasattr(config, "_course_check_runner"):
+        config._course_check_runner.close()
     for name in ("_course_kernel_folder", "_course_answers_folder"):
         folder = getattr(config, name, None)
         if folder is not None:
@@ -207,7 +210,11 @@ class AnswersCheck(NotebookCheck):
     def problems(self) -> list[str]:
         lesson = Lesson(Path(self.path).with_suffix(".py"))
         plan = grading_plans([lesson], hidden_dir=None)[lesson.number]
-        rows = score(plan, self.config._course_answers_folder, "the lesson did not reach it")
+        if not hasattr(self.config, "_course_check_runner"):
+            self.config._course_check_runner = CheckRunner()
+        rows = score(
+            plan, self.config._course_answers_folder, "the lesson did not reach it", self.config._course_check_runner
+        )
         return [row["verdict"] for row in rows if not row["passed"]]
 
 

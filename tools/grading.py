@@ -228,6 +228,12 @@ def evaluate_check(exercise: str, check: Callable[[Any], None], payload: dict, p
             reason = _reason(error)
         else:
             reason = None if returned is None else _returned_reason(returned)
+    return verdict_result(exercise, points, reason)
+
+
+def verdict_result(exercise: str, points: int, reason: str | None) -> dict:
+    """The result of exercise ``exercise``: passed when ``reason`` is ``None``, else failed for
+    ``reason`` (cut to :data:`MAX_REASON_CHARS`)."""
     passed = reason is None
     reason = reason if passed or len(reason) <= MAX_REASON_CHARS else reason[:MAX_REASON_CHARS] + " ..."
     verdict = f"[ex {exercise}] passed {points}/{points}" if passed else f"[ex {exercise}] failed 0/{points}: {reason}"
