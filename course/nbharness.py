@@ -6,7 +6,8 @@ and ``.ipynb`` differ, when a code cell has no stored output (nbval would silent
 comparing it), when fewer than 60% of code cells are compared, or when the notebook claims
 a time budget the lesson plan does not allow. It fails the first cell at which the lesson's
 running time passes its budget, and adds after a lesson's last cell an ``answers`` item that
-scores the answers its kernel saved with the grader's own code (:class:`AnswersCheck`). It
+scores the answers its kernel saved with the grader's own code (:class:`AnswersCheck`) and a
+``battery`` item that feeds each check the wrong answers derived from them (:class:`BatteryCheck`). It
 stops comparing stderr (progress bars, warnings), points nbval at the course's sanitizer file,
 runs cells the way Jupyter does (see :func:`_execute_like_jupyter`), and starts kernels on
 private IPC sockets, not TCP ports.
@@ -24,6 +25,7 @@ import nbformat
 import pytest
 from jupyter_client.manager import KernelManager
 
+from course.battery import battery_failures
 from course.check_runner import CheckRunner
 from course.grader import check_cells, grading_plans, score
 from course.kernels import private_kernel_folder, private_kernel_manager
@@ -35,7 +37,7 @@ from course.notebooks import (
     kernel_environment,
     sync_problem,
 )
-from tools.grading import ANSWERS_DIR_VARIABLE
+from tools.grading import ANSWERS_DIR_VARIABLE, answer_file_name, load_answer
 from tools.runtime import project_root
 
 SANITIZE_FILE = project_root() / "tests" / "nbval_sanitize.cfg"
@@ -218,6 +220,26 @@ class AnswersCheck(NotebookCheck):
         return [row["verdict"] for row in rows if not row["passed"]]
 
 
+class BatteryCheck(NotebookCheck):
+    """After the ``answers`` item (normal lane only: the battery does not depend on the float
+    environment): every exercise's check, loaded as the grader loads it, fails every wrong answer
+    :mod:`course.battery` derives from the reference answer the kernel saved."""
+
+    headline = "has checks that score answers no solution would give"
+
+    def problems(self) -> list[str]:
+        lesson = Lesson(Path(self.path).with_suffix(".py"))
+        answers = self.config._course_answers_folder / "answers"
+        problems = []
+        for item in grading_plans([lesson], hidden_dir=None)[lesson.number].checks:
+            path = answers / answer_file_name(item.exercise)
+            payload = load_answer(path.read_bytes()) if path.exists() else {}
+            if "value" in payload:  # else the answers item has reported it
+                scored = battery_failures(item.exercise, item.check, item.points, payload["value"])
+                problems += [f"{item.exercise} scores {description}" for description in scored]
+        return problems
+
+
 class HarnessError(Exception):
     """A reference notebook breaks a harness rule."""
 
@@ -259,3 +281,5 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if check_cells(nbformat.read(notebook_file.path, as_version=4)) and LESSON_NAME.match(notebook_file.path.stem):
             answers = AnswersCheck.from_parent(notebook_file, name="answers")
             items.insert(items.index(cells[-1]) + 1, answers)
+            if not config.getoption("portable"):
+                items.insert(items.index(answers) + 1, BatteryCheck.from_parent(notebook_file, name="battery"))

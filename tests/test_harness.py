@@ -158,6 +158,15 @@ def check_seeded(answer):
 
 
 check_exercise("89.2", check_seeded, answer=lambda: twice(1))
+
+
+# %%
+def check_pairs(answer):
+    for got, expected in zip(answer, [2, 4, 6]):  # never looks at the answer's length
+        assert got == expected
+
+
+check_exercise("89.3", check_pairs, answer=lambda: [twice(1), twice(2), twice(3)])
 """
 )
 
@@ -281,14 +290,18 @@ def test_untouched_lesson_passes_and_ignores_stderr(normal_lane):
 
 
 def test_reference_answers_the_grader_would_fail_fail(normal_lane):
-    """Both verdicts print "passed" in the notebook; the answers item scores the saved answers with
-    the grader's code in the test process, where the check that leans on the kernel fails."""
+    """Every verdict prints "passed" in the notebook; the answers item scores the saved answers with
+    the grader's code outside the kernel, where the check that leans on the kernel fails, and the
+    battery finds the check that passes answers no solution gives."""
     exercise = normal_lane[1]["89_exercise"]
-    assert [o.item for o in exercise][-1] == "answers"
+    assert [o.item for o in exercise][-2:] == ["answers", "battery"]
     failed = _failed(exercise)
-    assert [o.item for o in failed] == ["answers"]
+    assert [o.item for o in failed] == ["answers", "battery"]
     assert "[ex 89.2] failed 0/1: this check reads the kernel's state" in failed[0].message
-    assert "89.1" not in failed[0].message
+    assert "89.1" not in failed[0].message and "89.3" not in failed[0].message
+    assert "89.3 scores the answer replaced by an empty list" in failed[1].message
+    assert "89.3 scores the answer without its last item" in failed[1].message
+    assert "89.1" not in failed[1].message and "89.2" not in failed[1].message
 
 
 def test_changed_printed_value_fails(normal_lane):
