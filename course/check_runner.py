@@ -43,8 +43,11 @@ class CheckRunner:
     Not thread-safe: give each grading thread its own (they are cheap to keep, about 1 s to start).
     """
 
-    def __init__(self, seconds: float = CHECK_SECONDS, memory_gib: float = CHECK_MEMORY_GIB) -> None:
-        self.seconds, self.memory_gib = seconds, memory_gib
+    def __init__(self, seconds: float | None = None, memory_gib: float | None = None) -> None:
+        """Limits per check: ``seconds`` (default :data:`CHECK_SECONDS`) and ``memory_gib``
+        (default :data:`CHECK_MEMORY_GIB`)."""
+        self.seconds = CHECK_SECONDS if seconds is None else seconds
+        self.memory_gib = CHECK_MEMORY_GIB if memory_gib is None else memory_gib
         self._child: subprocess.Popen | None = None
 
     def evaluate(self, plan: GradingPlan, index: int, data: bytes) -> dict:

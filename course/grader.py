@@ -5,20 +5,27 @@ checks are read and validated once, in the grader's own process, before any subm
 Each submission then runs, in a fresh kernel, inside a bubblewrap sandbox (``course.sandbox``),
 with its check cells replaced by the reference lesson's. Those cells ask the kernel only for
 *answers*: data such as tensors, numbers and strings, saved with ``torch.save`` into the
-sandbox's private folder. The grader reads each answer back with ``weights_only=True``, accepts
-only exact plain types, and runs the checks itself, each rebuilt with fresh globals. No verdict
-is computed inside the student's interpreter, and nothing the kernel prints is trusted.
+sandbox's private folder. A child process of the grader (:mod:`course.check_runner`) reads each
+answer back with ``weights_only=True``, accepts only exact plain types, and runs the checks, each
+rebuilt with fresh globals and run within limits of time and memory. No verdict is computed
+inside the student's interpreter, and nothing the kernel prints is trusted.
 
 Threat model: what holds.
 
 - Scores come only from the reference lesson's checks and the instructor's hidden checks, run
-  in the grader's process, which never runs student code. Whatever the submission does to its
+  in a child of the grader's process, which never runs student code. Whatever the submission does to its
   own interpreter (``check_exercise``, ``tools``, ``builtins``, ``torch`` or import hooks
   replaced; files written where the kernel expects answers), what reaches the grader is data,
   and data can only be right or wrong: objects that lie about comparisons (subclasses of
   ``float`` or ``Tensor``, anything with its own class) do not survive the exact-type reading,
   and data that would unfold into far more than its file (compressed archive entries, expanded
-  tensors, a pickle repeating one list) is refused before any check sees it.
+  tensors, a pickle repeating one list) or that carries state beyond plain values (a tensor
+  with instance attributes, which could shadow its methods) is refused before any check sees it.
+- Checks fail every answer no solution would give (the suite feeds each the battery of
+  :mod:`course.battery`), and a check cannot be made to work without bound: each runs within
+  :data:`course.check_runner.CHECK_SECONDS` and ``CHECK_MEMORY_GIB`` in a process that is
+  replaced when it passes them, and a submission of more than :data:`MAX_SUBMISSION_CELLS`
+  cells is refused before it is parsed.
 - Inside the sandbox the submission sees the project's ``tools`` and ``course`` packages (what
   lessons import, and the code that starts the kernel), the datasets and the Python environment
   read-only, a private writable ``/tmp`` and nothing else of the machine: not
