@@ -103,6 +103,8 @@ SOLUTION_BLOCK = re.compile(
     r"^(?P<indent>[ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*$", re.M | re.S
 )
 CHECK_CALL = re.compile(r'check_exercise\(\s*"(?P<id>\d{2}\.\d+)"')
+ADVICE_CALL = re.compile(r'advise_exercise\(\s*"(?P<id>\d{2}\.\d+)"')  # advice: run in the kernel, no points
+EXERCISE_CALL = re.compile(r'(?:check|advise)_exercise\(\s*"(?P<id>\d{2}\.\d+)"')
 DEFAULT_TIMEOUT_SECONDS = 300
 # Put before every reference check cell, so that each works wherever the submission placed it.
 IMPORT_CHECK = "from tools import check_exercise\n"
@@ -164,7 +166,8 @@ def _stub(indent: str, exercise: str) -> str:
 
 
 def student_notebook(lesson: Lesson) -> nbformat.NotebookNode:
-    """The lesson with every solution replaced by a stub and the exercise cells' outputs cleared.
+    """The lesson with every solution replaced by a stub and the outputs of the exercise cells
+    (solutions, checks, advice) cleared.
 
     Everything else (prose, figures and outputs of the teaching part, the check cells) is kept.
     """
@@ -175,11 +178,11 @@ def student_notebook(lesson: Lesson) -> nbformat.NotebookNode:
             continue
         if SOLUTION_BLOCK.search(cell.source):
             following = "\n".join(c.source for c in notebook.cells[index + 1 :] if c.cell_type == "code")
-            match = CHECK_CALL.search(following)
+            match = EXERCISE_CALL.search(following)
             exercise = match["id"] if match else f"{lesson.number}.?"
             cell.source = SOLUTION_BLOCK.sub(lambda m, exercise=exercise: _stub(m["indent"], exercise), cell.source)
             stubbed += 1
-        if stubbed and (SOLUTION_BLOCK.search(cell.source) or CHECK_CALL.search(cell.source)):
+        if stubbed and (SOLUTION_BLOCK.search(cell.source) or EXERCISE_CALL.search(cell.source)):
             cell.outputs, cell.execution_count = [], None
     if not stubbed:
         raise ValueError(f"{lesson.name} has no ### BEGIN SOLUTION block: nothing to make a student version of")

@@ -223,15 +223,21 @@ def check_seed_search(answer):
 check_exercise("00.1", check_seed_search, points=1, answer=lambda: (found_seed, next_four))
 
 # %% [markdown]
-# **00.2 · Move a batch to a device.** Data often arrives in *batches* kept in a dict that holds
-# tensors next to plain values, e.g. `{"images": ..., "labels": ..., "name": "train"}`. Write
-# `move_batch(batch, device)` that returns a **new** dict with the same keys, where every tensor
-# has been moved to `device` and every other value is passed on unchanged. It must work for any
-# keys, not only those of the example below: the check adds one more tensor under a name of its
-# own. Calling `.to()` on everything fails (a string has no `.to`), and returning the dict as it
-# is would look right on a machine without a GPU. That is why the check also calls your function
-# with `torch.device("meta")`: a device that exists on every machine and stores only shapes and
-# dtypes, no values, so it shows whether the tensors really moved.
+# **00.2 · Move a batch to a device (advice, no points).** Data often arrives in *batches* kept
+# in a dict that holds tensors next to plain values, e.g. `{"images": ..., "labels": ...,
+# "name": "train"}`. Write `move_batch(batch, device)` that returns a **new** dict with the same
+# keys, where every tensor has been moved to `device` and every other value is passed on
+# unchanged. It must work for any keys, not only those of the example below: the cell after it
+# adds one more tensor under a name of its own. Calling `.to()` on everything fails (a string has
+# no `.to`).
+#
+# This exercise is **advice and scores no point**: *where* a tensor lives cannot be graded, since
+# answers reach the grader as data on the CPU, where a function that hands the batch back
+# untouched would look right. The advice cell runs in your own notebook. It calls your function
+# with `torch.device("meta")`, a device that exists on every machine and stores only shapes and
+# dtypes, no values, so it shows whether the tensors really moved; it also checks the keys, the
+# plain values, the tensors' values with `DEVICE`, and that the batch you were given was left as
+# it was.
 
 # %%
 ### BEGIN SOLUTION
@@ -246,50 +252,36 @@ for key, value in moved.items():
     print(f"{key:<7}", f"tensor, on DEVICE: {value.device.type == DEVICE.type}" if torch.is_tensor(value) else repr(value))
 
 # %%
-def check_move_batch(answer):
+from tools import advise_exercise
+
+
+def advise_move_batch(answer):
     import torch
 
-    assert answer["is_dict"], f"move_batch should return a dict, got {answer['type']}"
-    assert answer["keys"] == ["depth_q7", "images", "labels", "name", "size"], (
-        f"the check passed the keys ['depth_q7', 'images', 'labels', 'name', 'size'], got back {answer['keys']}: "
-        "keep every key of the batch you are given")
-    assert answer["plain"] == {"name": "train", "size": 2}, "values that are not tensors must pass through unchanged"
-    assert answer["meta"] == {"depth_q7": ["meta", "torch.float16", [2, 4, 4]],
-                              "images": ["meta", "torch.float32", [2, 1, 4, 4]],
-                              "labels": ["meta", "torch.int64", [2]]}, (
-        f"with device meta every tensor should land on meta, same dtype and shape, got {answer['meta']}")
-    assert answer["input_untouched"], "the batch you were given changed: build a new dict instead of editing it"
-    images, labels, depth = answer["on_chosen"]
-    assert answer["chosen_devices"] == [answer["chosen"]] * 3, "with DEVICE, every tensor should end up on DEVICE"
-    assert torch.equal(images, torch.zeros(2, 1, 4, 4)) and torch.equal(labels, torch.tensor([3, 7])) and (
-        torch.equal(depth, torch.full((2, 4, 4), 0.5, dtype=torch.float16))), "the moved tensors should keep their values"
+    batch, to_meta, to_chosen, device = answer
+    assert isinstance(to_meta, dict) and to_meta is not batch, "move_batch should return a new dict"
+    assert sorted(to_meta) == sorted(batch), f"the keys {sorted(batch)} came back as {sorted(to_meta)}"
+    for key, value in batch.items():
+        if torch.is_tensor(value):
+            assert value.device.type == "cpu", f"the batch you were given changed: {key!r} left the CPU"
+            assert to_meta[key].device.type == "meta", f"with device meta, {key!r} stayed on {to_meta[key].device.type}"
+            assert to_chosen[key].device.type == device.type, f"with DEVICE, {key!r} is not on {device.type}"
+            assert to_chosen[key].dtype == value.dtype and torch.equal(to_chosen[key].cpu(), value), (
+                f"{key!r} should keep its dtype and values: move tensors with .to(device), nothing else")
+        else:
+            assert to_meta[key] is value, f"{key!r} is not a tensor: pass it on unchanged"
 
 
-def move_batch_answer():
-    def new_batch():  # one more tensor than in the example, under a name nobody would guess
+def move_batch_advice_answer():
+    def new_batch():
         return {"images": torch.zeros(2, 1, 4, 4), "labels": torch.tensor([3, 7]), "name": "train", "size": 2,
                 "depth_q7": torch.full((2, 4, 4), 0.5, dtype=torch.float16)}
 
     batch = new_batch()
-    to_meta = move_batch(batch, torch.device("meta"))
-    untouched = all(batch[key].device.type == "cpu" for key in ("images", "labels", "depth_q7"))
-    to_chosen = move_batch(new_batch(), DEVICE)
-    return {
-        "is_dict": isinstance(to_meta, dict),
-        "type": type(to_meta).__name__,
-        "keys": sorted(to_meta),
-        "plain": {key: value for key, value in to_meta.items() if not torch.is_tensor(value)},
-        "meta": {key: [value.device.type, str(value.dtype), list(value.shape)]
-                 for key, value in to_meta.items() if torch.is_tensor(value)},
-        "input_untouched": untouched,
-        "on_chosen": [to_chosen.get(key) for key in ("images", "labels", "depth_q7")],
-        "chosen_devices": [to_chosen[key].device.type if torch.is_tensor(to_chosen.get(key)) else None
-                           for key in ("images", "labels", "depth_q7")],
-        "chosen": DEVICE.type,
-    }
+    return batch, move_batch(batch, torch.device("meta")), move_batch(new_batch(), DEVICE), DEVICE
 
 
-check_exercise("00.2", check_move_batch, points=1, answer=move_batch_answer)
+advise_exercise("00.2", advise_move_batch, answer=move_batch_advice_answer)
 
 # %% [markdown]
 # ## Summary

@@ -796,6 +796,7 @@ torch.ones(2, 3).expand(4, 3)
 # trust that annotator. Write `vote_scores(votes, weights, num_classes)` that returns a tensor of
 # shape `(n_samples, num_classes)`, with the dtype and device of `weights`, whose entry `[i, c]`
 # is the sum of `weights[i, j]` over the annotators `j` who voted `c` (0 where nobody did).
+# The check grades the numbers, shape and dtype; the device is advice (01.4, below the exercises).
 #
 # `scatter_add_(dim, index, src)` works like `scatter_` but **adds** `src[i][j]` into
 # `out[i][index[i][j]]` instead of overwriting it. Think about what `scatter_` would do when two
@@ -839,8 +840,9 @@ def check_vote_scores(answer):
          [[1.0, 0.5, 0.25], [0.75, 0.5, 2.0], [1.5, 0.25, 1.0]],
          6, torch.float32),
     ]
-    assert isinstance(answer, dict) and len(answer["scores"]) == len(cases), "vote_scores should return one tensor per call"
-    for (votes, weights, num_classes, dtype), got, device in zip(cases, answer["scores"], answer["devices"]):
+    assert isinstance(answer, list) and len(answer) == len(cases), (
+        f"expected one result for each of the {len(cases)} calls vote_scores_answer makes")
+    for (votes, weights, num_classes, dtype), got in zip(cases, answer):
         expected = torch.zeros(len(votes), num_classes, dtype=dtype)
         for i, row in enumerate(votes):
             for j, c in enumerate(row):
@@ -850,7 +852,6 @@ def check_vote_scores(answer):
             f"expected shape {tuple(expected.shape)} for {num_classes} classes, got {tuple(got.shape)} "
             "(the classes nobody voted for still get a column)")
         assert got.dtype == dtype, f"the result should have the dtype of weights ({dtype}), got {got.dtype}"
-        assert device == answer["chosen"], "the result should live on the device of weights"
         assert torch.equal(got, expected), (
             f"wrong sums for votes {votes}: expected {expected.tolist()}, got {got.tolist()} "
             "(several annotators may pick the same class: their weights add up)")
@@ -862,10 +863,8 @@ def vote_scores_answer():
                                  dtype=torch.float64).to(DEVICE)
     unused_votes = torch.tensor([[1, 0, 3], [2, 2, 0], [3, 1, 1]]).to(DEVICE)
     unused_weights = torch.tensor([[1.0, 0.5, 0.25], [0.75, 0.5, 2.0], [1.5, 0.25, 1.0]]).to(DEVICE)
-    outputs = [vote_scores(votes, weights, 4), vote_scores(probe_votes, probe_weights, 5),
-               vote_scores(unused_votes, unused_weights, 6)]
-    return {"scores": outputs, "devices": [out.device.type if torch.is_tensor(out) else None for out in outputs],
-            "chosen": DEVICE.type}
+    return [vote_scores(votes, weights, 4), vote_scores(probe_votes, probe_weights, 5),
+            vote_scores(unused_votes, unused_weights, 6)]
 
 
 check_exercise("01.1", check_vote_scores, points=1, answer=vote_scores_answer)
@@ -898,7 +897,8 @@ print(rank_rows(scores, items).cpu())
 def check_rank_rows(answer):
     import torch
 
-    for seed, shape, got in zip((21, 22), ((4, 5), (3, 6)), answer["ranked"]):
+    assert isinstance(answer, list) and len(answer) == 2, "expected one result for each of the 2 calls rank_rows_answer makes"
+    for seed, shape, got in zip((21, 22), ((4, 5), (3, 6)), answer):
         g = torch.Generator().manual_seed(seed)  # the scores and items rank_rows_answer builds
         scores = torch.rand(*shape, generator=g)
         items = torch.randperm(shape[0] * shape[1], generator=g).reshape(shape) + 100
@@ -906,12 +906,12 @@ def check_rank_rows(answer):
                                  for s, row in zip(scores, items)])
         assert isinstance(got, torch.Tensor), f"rank_rows should return a tensor, got {type(got).__name__}"
         assert tuple(got.shape) == shape, f"expected shape {shape}, got {tuple(got.shape)}"
+        assert got.dtype == torch.int64, f"the result holds the items (int64), got dtype {got.dtype}"
         if not torch.equal(got, expected):
             row = next(i for i in range(shape[0]) if not torch.equal(got[i], expected[i]))
             raise AssertionError(
                 f"for a {shape} input row {row} should be {expected[row].tolist()}, got {got[row].tolist()}: "
                 "order the items by their scores, highest first")
-    assert answer["devices"] == [answer["chosen"]] * 2, "keep the result on the device of the inputs"
 
 
 def rank_rows_answer():
@@ -921,8 +921,7 @@ def rank_rows_answer():
         probe_scores = torch.rand(*shape, generator=g).to(DEVICE)
         probe_items = (torch.randperm(shape[0] * shape[1], generator=g).reshape(shape) + 100).to(DEVICE)
         ranked.append(rank_rows(probe_scores, probe_items))
-    return {"ranked": ranked, "devices": [r.device.type if torch.is_tensor(r) else None for r in ranked],
-            "chosen": DEVICE.type}
+    return ranked
 
 
 check_exercise("01.2", check_rank_rows, points=1, answer=rank_rows_answer)
@@ -968,10 +967,15 @@ def check_offsets(answer):
         ([[4.0, 5.0, -5.0], [-2.0, 3.0, 3.0], [-5.0, -1.0, -4.0], [-5.0, 2.0, 4.0]],
          [[-2.0, 2.0, 4.0], [2.0, -2.0, 5.0], [5.0, -1.0, -1.0], [2.0, 4.0, 3.0], [-1.0, -1.0, 1.0], [0.0, 0.0, 3.0]]),
     ]
-    assert answer["devices"] == [answer["chosen"]] * 4, "keep the computation on the device of the inputs"
-    for (a, b), (offsets, nearest) in zip(cases, answer["results"]):
+    assert isinstance(answer, list) and len(answer) == len(cases), (
+        f"expected one result for each of the {len(cases)} calls offsets_and_nearest_answer makes")
+    for (a, b), pair in zip(cases, answer):
         n, m, d = len(a), len(b), len(a[0])
+        assert isinstance(pair, (tuple, list)) and len(pair) == 2, "return two tensors: offsets, nearest"
+        offsets, nearest = pair
         assert isinstance(offsets, torch.Tensor) and isinstance(nearest, torch.Tensor), "return two tensors"
+        assert offsets.dtype == torch.float32 and nearest.dtype == torch.float32, (
+            f"the points are float32, so are their offsets: got {offsets.dtype} and {nearest.dtype}")
         assert tuple(offsets.shape) == (n, m, d), f"offsets: expected shape {(n, m, d)}, got {tuple(offsets.shape)}"
         for i in range(n):
             for j in range(m):
@@ -989,12 +993,48 @@ def offsets_and_nearest_answer():
     probe_a = torch.tensor([[4.0, 5.0, -5.0], [-2.0, 3.0, 3.0], [-5.0, -1.0, -4.0], [-5.0, 2.0, 4.0]]).to(DEVICE)
     probe_b = torch.tensor([[-2.0, 2.0, 4.0], [2.0, -2.0, 5.0], [5.0, -1.0, -1.0], [2.0, 4.0, 3.0],
                             [-1.0, -1.0, 1.0], [0.0, 0.0, 3.0]]).to(DEVICE)
-    results = [offsets_and_nearest(points_a, points_b), offsets_and_nearest(probe_a, probe_b)]
-    devices = [t.device.type if torch.is_tensor(t) else None for pair in results for t in pair]
-    return {"results": results, "devices": devices, "chosen": DEVICE.type}
+    return [offsets_and_nearest(points_a, points_b), offsets_and_nearest(probe_a, probe_b)]
 
 
 check_exercise("01.3", check_offsets, points=2, answer=offsets_and_nearest_answer)
+
+# %% [markdown]
+# **01.4 · Advice, no points: do your results stay on the inputs' device?** Where a tensor lives
+# cannot be graded: answers reach the grader as data on the CPU. This cell runs in your own
+# notebook and calls your three functions on tensors on the `meta` device (lesson 00): it tells you
+# whether every result stays there, as it would stay on the GPU. A function that reads values out
+# with `.item()` or `.tolist()` cannot run on `meta` and gets "not yet" here.
+
+# %%
+from tools import advise_exercise
+
+
+def advise_devices(answer):
+    for name, result in answer.items():
+        results = result if isinstance(result, tuple) else (result,)
+        devices = [getattr(tensor, "device", None) for tensor in results]
+        assert all(getattr(device, "type", None) == "meta" for device in devices), (
+            f"{name} on meta inputs returned results on {devices}: build new tensors on the inputs' device")
+
+
+def devices_answer():
+    meta = torch.device("meta")
+    answer = {}
+    calls = {
+        "vote_scores": lambda: vote_scores(torch.tensor([[0, 2, 2], [1, 1, 0]], device=meta),
+                                           torch.ones(2, 3, dtype=torch.float64, device=meta), 4),
+        "rank_rows": lambda: rank_rows(torch.rand(3, 4, device=meta), torch.arange(12, device=meta).reshape(3, 4)),
+        "offsets_and_nearest": lambda: offsets_and_nearest(torch.rand(5, 2, device=meta), torch.rand(3, 2, device=meta)),
+    }
+    for name, call in calls.items():
+        try:
+            answer[name] = call()
+        except Exception as error:  # noqa: BLE001 - reported as advice
+            raise AssertionError(f"{name} failed on meta tensors ({type(error).__name__}: {error})") from None
+    return answer
+
+
+advise_exercise("01.4", advise_devices, answer=devices_answer)
 
 # %% [markdown]
 # ## Summary

@@ -762,39 +762,33 @@ def probability_line(w1: float, w2: float, b: float, p: float) -> tuple[float, f
 def check_probability_line(answer):
     import math
 
-    import torch
-
-    for (w1, w2, b, p), got in zip([(2.0, -4.0, 1.0, 0.9), (1.0, 1.0, -2.0, 0.5), (0.0, 2.0, 3.0, 0.2),
-                                    (-1.5, 0.5, 0.25, 0.99)], answer["examples"]):  # the calls of the answer
-        assert len(got) == 2, "return two numbers: (slope, intercept)"
-        logit = math.log(p / (1 - p))
-        expected = (-w1 / w2, (logit - b) / w2)
+    cases = [(2.0, -4.0, 1.0, 0.9), (1.0, 1.0, -2.0, 0.5), (0.0, 2.0, 3.0, 0.2),  # the calls of the answer
+             (-1.5, 0.5, 0.25, 0.99), (0.75, -1.25, -0.5, 0.05)]
+    assert isinstance(answer, list) and len(answer) == len(cases), (
+        f"expected one result for each of the {len(cases)} calls probability_line_answer makes")
+    for (w1, w2, b, p), got in zip(cases, answer):
+        assert isinstance(got, (tuple, list)) and len(got) == 2, "return two numbers: (slope, intercept)"
+        assert all(isinstance(g, (int, float)) and not isinstance(g, bool) for g in got), (
+            f"slope and intercept should be plain floats, got {tuple(type(g).__name__ for g in got)}")
+        # two points of the line pin it down: the model must give P(class 1) = p at both
+        probabilities = [1 / (1 + math.exp(-(w1 * x1 + w2 * (got[0] * x1 + got[1]) + b))) for x1 in (-1.0, 3.0)]
         hint = ""
         if p != 0.5 and math.isclose(got[1], -b / w2, abs_tol=1e-9):
             hint = f" (that is the decision boundary, where P = 0.5; which logit gives P = {p}?)"
-        assert all(math.isclose(g, e, abs_tol=1e-9) for g, e in zip(got, expected)), \
-            f"probability_line({w1}, {w2}, {b}, p={p}) should be ({expected[0]:.4f}, {expected[1]:.4f}), got {tuple(got)}{hint}"
-    s, c = answer["trained_line"]
-    weight, bias = answer["weight"].double(), answer["bias"].double()  # the trained model's nn.Linear(2, 1)
-    points = torch.tensor([[-1.0, -s + c], [3.0, 3 * s + c]], dtype=torch.float64)
-    probabilities = torch.sigmoid(points @ weight.T + bias)
-    assert torch.allclose(probabilities, torch.full((2, 1), 0.9, dtype=torch.float64), atol=1e-4), \
-        f"the trained model gives P(class 1) = {probabilities.flatten().tolist()} on your 0.9 line, not 0.9"
+        assert all(abs(q - p) <= 1e-9 for q in probabilities), (
+            f"probability_line({w1}, {w2}, {b}, p={p}) returned {tuple(got)}, but on that line the model gives "
+            f"P(class 1) = {probabilities[0]:.4f} at x1 = -1 and {probabilities[1]:.4f} at x1 = 3, not {p}{hint}")
 
 
 def probability_line_answer():
-    (w1, w2), b = model.linear.weight[0].tolist(), model.linear.bias.item()
-    return {
-        "examples": [probability_line(2.0, -4.0, 1.0, 0.9), probability_line(1.0, 1.0, -2.0, 0.5),
-                     probability_line(0.0, 2.0, 3.0, 0.2), probability_line(-1.5, 0.5, 0.25, 0.99)],
-        "trained_line": probability_line(w1, w2, b, 0.9),
-        "weight": model.linear.weight.detach().cpu(),
-        "bias": model.linear.bias.detach().cpu(),
-    }
+    return [probability_line(2.0, -4.0, 1.0, 0.9), probability_line(1.0, 1.0, -2.0, 0.5),
+            probability_line(0.0, 2.0, 3.0, 0.2), probability_line(-1.5, 0.5, 0.25, 0.99),
+            probability_line(0.75, -1.25, -0.5, 0.05)]
 
 
 check_exercise("03.2", check_probability_line, points=1, answer=probability_line_answer)
 
+# %% [markdown]
 # **03.3** A classifier does not have to answer every time: when it is unsure, "I don't know" can
 # be the better answer (a doctor asks for a second test, a bank sends the form to a person).
 # Write `confident_classes(model, points, confidence)` that returns, for each row of `points`:
@@ -806,7 +800,10 @@ check_exercise("03.2", check_probability_line, points=1, answer=probability_line
 # `model` is a model like ours (remember what its output is), `points` an `(N, 2)` tensor on the
 # model's device, and `confidence` a float between 0.5 and 1. Return a CPU tensor of shape
 # `(N,)` and dtype `torch.long`. Any correct way is accepted: through probabilities, or by
-# turning `confidence` into a threshold on the logit.
+# turning `confidence` into a threshold on the logit. The check grades the classes, shape and
+# dtype on models of its own; that the result is on the CPU cannot be graded (answers always reach
+# the grader on the CPU), so **03.4** below is advice without points: on a machine with a GPU it
+# tells you whether your result came back to the CPU.
 
 # %%
 ### BEGIN SOLUTION
@@ -828,17 +825,18 @@ def check_confident_classes(answer):
 
     probe_points = torch.tensor([[-4.0, 0.0], [-2.0, 1.0], [-1.0, -3.0], [-0.5, 2.0], [0.3, 0.0],
                                  [0.8, 5.0], [1.5, -1.0], [2.5, 0.0], [6.0, 1.0]])
-    diagonal = torch.linspace(-1.0, 3.0, 17).unsqueeze(1).repeat(1, 2).double()
-    trained_logits = (diagonal @ answer["weight"].double().T + answer["bias"].double()).squeeze(1)
+    diagonal = [t / 4 for t in range(-4, 13)]  # points (t, t) from -1 to 3
     cases = [("probe model (logit = x1), confidence 0.9", probe_points[:, 0].tolist(), 0.9),
              ("probe model (logit = x1), confidence 0.75", probe_points[:, 0].tolist(), 0.75),
-             ("trained model, points on the diagonal, confidence 0.95", trained_logits.tolist(), 0.95)]
-    for (name, logits, confidence), got, device in zip(cases, answer["results"], answer["devices"]):
+             ("model with logit = 2 x1 + 1.5 x2 - 3, points on the diagonal, confidence 0.95",
+              [2.0 * t + 1.5 * t - 3.0 for t in diagonal], 0.95)]
+    assert isinstance(answer, list) and len(answer) == len(cases), (
+        f"expected one result for each of the {len(cases)} calls confident_classes_answer makes")
+    for (name, logits, confidence), got in zip(cases, answer):
         assert torch.is_tensor(got), f"{name}: return a tensor, got {type(got).__name__}"
         assert got.dtype == torch.long, f"{name}: dtype should be torch.long, got {got.dtype}"
         assert tuple(got.shape) == (len(logits),), \
             f"{name}: shape should be ({len(logits)},), one class per point; got {tuple(got.shape)}"
-        assert device == "cpu", f"{name}: return the result on the CPU (.cpu())"
         threshold = math.log(confidence / (1 - confidence))  # P > c  <=>  logit > log(c / (1 - c))
         for k, (z, g) in enumerate(zip(logits, got.tolist())):
             if abs(abs(z) - threshold) < 1e-3:
@@ -861,15 +859,27 @@ def confident_classes_answer():
         probe.linear.bias.zero_()
     probe_points = torch.tensor([[-4.0, 0.0], [-2.0, 1.0], [-1.0, -3.0], [-0.5, 2.0], [0.3, 0.0],
                                  [0.8, 5.0], [1.5, -1.0], [2.5, 0.0], [6.0, 1.0]]).to(DEVICE)
+    tilted = LogisticRegression().to(DEVICE)  # another one, with both weights and a bias
+    with torch.no_grad():
+        tilted.linear.weight.copy_(torch.tensor([[2.0, 1.5]]))
+        tilted.linear.bias.fill_(-3.0)
     diagonal = torch.linspace(-1.0, 3.0, 17).unsqueeze(1).repeat(1, 2).to(DEVICE)  # across the boundary
-    results = [confident_classes(probe, probe_points, 0.9), confident_classes(probe, probe_points, 0.75),
-               confident_classes(model, diagonal, 0.95)]
-    return {"results": results,
-            "devices": [r.device.type if torch.is_tensor(r) else None for r in results],
-            "weight": model.linear.weight, "bias": model.linear.bias}
+    return [confident_classes(probe, probe_points, 0.9), confident_classes(probe, probe_points, 0.75),
+            confident_classes(tilted, diagonal, 0.95)]
 
 
 check_exercise("03.3", check_confident_classes, points=2, answer=confident_classes_answer)
+
+# %%
+from tools import advise_exercise
+
+
+def advise_on_cpu(answer):
+    assert torch.is_tensor(answer), f"confident_classes should return a tensor, got {type(answer).__name__}"
+    assert answer.device.type == "cpu", f"the result is on {answer.device.type}: return it on the CPU (.cpu())"
+
+
+advise_exercise("03.4", advise_on_cpu, answer=lambda: confident_classes(model, torch.zeros(3, 2).to(DEVICE), 0.9))
 
 # %% [markdown]
 # ## Summary

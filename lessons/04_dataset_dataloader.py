@@ -812,7 +812,11 @@ check_exercise("04.1", check_epoch_plan, points=1, answer=epoch_plan_answer)
 # %% [markdown]
 # **04.2** Write a `Dataset` class `EvenDigits(root, transform=None)` that serves only the
 # **even** digits (folders `0`, `2`, `4`, `6`, `8`) as `(image, label)` pairs, where the label is
-# the digit itself (so `0, 2, 4, 6, 8`). List the files once in `__init__`, in sorted order.
+# the digit itself (so `0, 2, 4, 6, 8`). List the files once in `__init__`, in sorted order
+# (all of folder `0` first, each folder's files sorted by name). The check grades what your data
+# set serves: its length, the image and label at every 25th index (compared with the files), and a
+# batch from a `DataLoader`. Subclass `torch.utils.data.Dataset` all the same: that a class is a
+# `Dataset` cannot be seen in the data, so **04.4** (advice, no points) checks it in your notebook.
 
 # %%
 ### BEGIN SOLUTION
@@ -837,45 +841,55 @@ class EvenDigits(Dataset):
 
 # %%
 def check_even_digits(answer):
-    from collections import Counter
-
+    import numpy as np
     import torch
+    from PIL import Image
 
-    assert "torch.utils.data.dataset.Dataset" in answer["classes"], "EvenDigits should subclass torch.utils.data.Dataset"
-    assert answer["len"] == 2500, f"five even digits x 500 images = 2500 items, got len {answer['len']}"
-    seen = Counter()
+    from tools.datasets import ensure_dataset
+
+    root = ensure_dataset("digits")
+    files = [path for digit in (0, 2, 4, 6, 8) for path in sorted((root / str(digit)).glob("*.png"))]
+
+    def pixels(index):  # the file at this index of the sorted listing, as ToTensor gives it
+        with Image.open(files[index]) as picture:
+            return torch.from_numpy(np.array(picture.convert("L"), dtype=np.float32) / 255).unsqueeze(0)
+
+    def assert_item(where, image, label, index):
+        assert isinstance(image, torch.Tensor), f"{where}: expected an image tensor from the transform, got {image!r}"
+        assert image.dtype == torch.float32 and tuple(image.shape) == (1, 32, 32), (
+            f"{where}: expected a float32 (1, 32, 32) tensor from the transform, got {image.dtype} {tuple(image.shape)}")
+        assert type(label) is int and label == 2 * (index // 500), (
+            f"{where}: expected label {2 * (index // 500)} (index {index} in the sorted listing), got {label!r}")
+        assert torch.allclose(image, pixels(index), rtol=0, atol=1e-6), (
+            f"{where}: the image is not {files[index].parent.name}/{files[index].name}, the file at index {index} "
+            "when the even folders are listed in order and each folder's files are sorted")
+
+    assert isinstance(answer, dict), f"expected the answer dict of even_digits_answer, got {type(answer).__name__}"
+    assert len(files) == 2500 and answer["len"] == 2500, f"five even digits x 500 images = 2500 items, got len {answer['len']}"
+    assert isinstance(answer["probe"], list) and len(answer["probe"]) == 100, "expected the items at indices 0, 25, ..., 2475"
     for index, item in zip(range(0, 2500, 25), answer["probe"]):
-        image, label = item["image"], item["label"]
-        assert isinstance(image, torch.Tensor) and tuple(image.shape) == (1, 32, 32), \
-            f"item {index}: expected a (1, 32, 32) tensor from the transform, got {item['image_type']}"
-        assert label in (0, 2, 4, 6, 8), f"item {index} has label {label}, which is not an even digit"
-        assert image.sum() > 0, f"item {index} is an empty image"
-        seen[label] += 1
-    assert sorted(seen) == [0, 2, 4, 6, 8], f"labels seen: {sorted(seen)}; all five even digits should appear"
-    assert all(count == 20 for count in seen.values()), f"expected 500 images per even digit, probe gave {dict(seen)}"
-    assert answer["loader_labels"] == [0, 2, 4, 6, 8], \
-        f"a DataLoader over EvenDigits should give labels 0, 2, 4, 6, 8, got {answer['loader_labels']}"
+        image, label = item
+        assert_item(f"item {index}", image, label, index)
+    loader = answer["loader"]
+    assert not isinstance(loader, str), f"a DataLoader over EvenDigits failed: {loader}"
+    images, labels = loader
+    assert isinstance(labels, torch.Tensor) and labels.tolist() == [0, 2, 4, 6, 8] and labels.dtype == torch.int64, (
+        f"a DataLoader over EvenDigits should batch the labels into tensor([0, 2, 4, 6, 8]), got {labels!r}")
+    assert isinstance(images, torch.Tensor) and tuple(images.shape) == (5, 1, 32, 32), (
+        f"a DataLoader over EvenDigits should batch five images into a (5, 1, 32, 32) tensor, got {images!r}")
+    for row, index in enumerate((0, 500, 1000, 1500, 2000)):
+        assert_item(f"DataLoader batch, row {row}", images[row], int(labels[row]), index)
 
 
 def even_digits_answer():
     even = EvenDigits(DIGITS_ROOT, transform=to_tensor)
-    probe = []
-    if len(even) == 2500:  # a wrong length is reported by the check; probe only a data set of the right size
-        for index in range(0, 2500, 25):
-            image, label = even[index]
-            probe.append({"image": image if torch.is_tensor(image) else None, "image_type": type(image).__name__,
-                          "label": label})
+    # a wrong length is reported by the check; probe only a data set of the right size
+    probe = [list(even[index]) for index in range(0, 2500, 25)] if len(even) == 2500 else []
     try:
-        _, labels = next(iter(DataLoader(even, batch_size=5, sampler=[0, 500, 1000, 1500, 2000])))
-        loader_labels = labels.tolist()
+        loader = list(next(iter(DataLoader(even, batch_size=5, sampler=[0, 500, 1000, 1500, 2000]))))
     except Exception as error:  # noqa: BLE001 - reported by the check, after the item checks above
-        loader_labels = f"{type(error).__name__}: {error}"
-    return {
-        "classes": [f"{cls.__module__}.{cls.__qualname__}" for cls in type(even).__mro__],
-        "len": len(even),
-        "probe": probe,
-        "loader_labels": loader_labels,
-    }
+        loader = f"{type(error).__name__}: {error}"
+    return {"len": len(even), "probe": probe, "loader": loader}
 
 
 check_exercise("04.2", check_even_digits, points=2, answer=even_digits_answer)
@@ -888,6 +902,9 @@ check_exercise("04.2", check_even_digits, points=2, answer=even_digits_answer)
 # a `WeightedRandomSampler` that draws `len(targets)` indices with replacement, using
 # `generator`, so that each class makes up about its share of the draws. (With equal shares it
 # is the balanced sampler of section 5. Think about what the *total* weight of a class must be.)
+# The check reads your sampler's `weights` and the indices it draws: each class's weights must add
+# up to its share of the total, and the draws must be the ones those weights give with `generator`.
+# That the object is a `WeightedRandomSampler` is advice (04.4, no points), like 04.2's `Dataset`.
 
 # %%
 ### BEGIN SOLUTION
@@ -903,22 +920,28 @@ def sampler_with_shares(targets, shares, generator):
 
 # %%
 def check_sampler_with_shares(answer):
-    from collections import Counter
+    import torch
 
     cases = [([0] * 3600 + [1] * 360 + [2] * 40, {0: 0.2, 1: 0.3, 2: 0.5}),
              ([3] * 160 + [0] * 4800 + [2] * 1600 + [1] * 640, {0: 0.25, 1: 0.25, 2: 0.25, 3: 0.25}),
              ([3] * 160 + [0] * 4800 + [2] * 1600 + [1] * 640, {0: 0.1, 1: 0.1, 2: 0.1, 3: 0.7})]
     assert type(answer) is list and len(answer) == len(cases), f"expected one result per case ({len(cases)})"
     for (targets, shares), drawn_case in zip(cases, answer):
-        assert "torch.utils.data.sampler.WeightedRandomSampler" in drawn_case["classes"], \
-            f"expected a WeightedRandomSampler, got {drawn_case['type']}"
-        drawn = drawn_case["drawn"]
-        assert len(drawn) == len(targets), f"draw len(targets) = {len(targets)} indices, got {len(drawn)}"
-        assert all(isinstance(i, int) and 0 <= i < len(targets) for i in drawn), "the sampler should draw indices into targets"
-        counts = Counter(targets[i] for i in drawn)
-        got = {c: round(counts[c] / len(drawn), 3) for c in sorted(shares)}
-        assert all(abs(got[c] - shares[c]) < 0.04 for c in shares), \
-            f"asked for shares {shares}, the sampler drew {got}"
+        weights, drawn = drawn_case["weights"], drawn_case["drawn"]
+        assert isinstance(weights, torch.Tensor) and weights.dtype == torch.float64 and tuple(weights.shape) == (
+            len(targets),), f"expected the sampler's weights: a float64 tensor of shape ({len(targets)},), got {weights!r}"
+        assert bool(torch.isfinite(weights).all()) and bool((weights >= 0).all()) and float(weights.sum()) > 0, (
+            "the weights must be finite, not negative, and not all zero")
+        labels = torch.tensor(targets)
+        got = {c: float(weights[labels == c].sum() / weights.sum()) for c in sorted(shares)}
+        assert all(abs(got[c] - shares[c]) <= 1e-6 for c in shares), (
+            f"asked for shares {shares}, but the classes hold these parts of the total weight: "
+            f"{ {c: round(v, 4) for c, v in got.items()} }")
+        expected = torch.multinomial(weights, len(targets), True, generator=torch.Generator().manual_seed(0)).tolist()
+        assert isinstance(drawn, list) and len(drawn) == len(targets), (
+            f"draw len(targets) = {len(targets)} indices, got {len(drawn) if isinstance(drawn, list) else drawn!r}")
+        assert drawn == expected, ("the indices drawn are not those these weights give with replacement and the "
+                                   "generator passed in")
 
 
 def sampler_with_shares_answer():
@@ -927,12 +950,31 @@ def sampler_with_shares_answer():
                             ([3] * 160 + [0] * 4800 + [2] * 1600 + [1] * 640, {0: 0.25, 1: 0.25, 2: 0.25, 3: 0.25}),
                             ([3] * 160 + [0] * 4800 + [2] * 1600 + [1] * 640, {0: 0.1, 1: 0.1, 2: 0.1, 3: 0.7})):
         sampler = sampler_with_shares(targets, shares, torch.Generator().manual_seed(0))
-        drawn.append({"classes": [f"{cls.__module__}.{cls.__qualname__}" for cls in type(sampler).__mro__],
-                      "type": type(sampler).__name__, "drawn": [int(i) for i in sampler]})
+        drawn.append({"weights": getattr(sampler, "weights", None), "drawn": [int(i) for i in sampler]})
     return drawn
 
 
 check_exercise("04.3", check_sampler_with_shares, points=2, answer=sampler_with_shares_answer)
+
+# %% [markdown]
+# **04.4 · Advice, no points: the classes the exercises ask for.** What class an object belongs to
+# cannot be seen in the data that reaches the grader, so this is checked here, in your notebook
+# only: `EvenDigits` should subclass `Dataset`, and `sampler_with_shares` return a
+# `WeightedRandomSampler`.
+
+# %%
+from tools import advise_exercise
+
+
+def advise_classes(answer):
+    even, sampler = answer
+    assert isinstance(even, Dataset), f"EvenDigits should subclass torch.utils.data.Dataset, got {type(even).__mro__}"
+    assert isinstance(sampler, WeightedRandomSampler), (
+        f"sampler_with_shares should return a WeightedRandomSampler, got {type(sampler).__name__}")
+
+
+advise_exercise("04.4", advise_classes, answer=lambda: (
+    EvenDigits(DIGITS_ROOT), sampler_with_shares([0, 1, 1], {0: 0.5, 1: 0.5}, torch.Generator().manual_seed(0))))
 
 # %% [markdown]
 # ## Summary

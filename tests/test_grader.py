@@ -21,6 +21,8 @@ import pytest
 import course.notebooks
 from course.cli import main
 from course.grader import (
+    ADVICE_CALL,
+    EXERCISE_CALL,
     SOLUTION_BLOCK,
     GradingSetupError,
     find_submissions,
@@ -62,13 +64,29 @@ def test_student_version_stubs_every_solution_and_changes_nothing_else(lesson):
             body = block.group(0).splitlines()[1:-1]
             assert len(body) == 1 and STUB_LINE.match(body[0]), f"{lesson.name}: not a stub: {block.group(0)}"
             stubs.append(STUB_LINE.match(body[0]).group(1))
-    assert stubs == [e.exercise for e in exercises], "one stub per exercise, named after the exercise it solves"
+    named = {m["id"] for cell in reference.cells for m in EXERCISE_CALL.finditer(cell.source)}
+    graded = [e.exercise for e in exercises]
+    assert [stub for stub in stubs if stub in graded] == graded and set(stubs) <= named, (
+        "every graded exercise has its stub, and each stub is named after the exercise (graded or advice) it solves"
+    )
     first_exercise = next(i for i, c in enumerate(reference.cells) if SOLUTION_BLOCK.search(c.source))
     for before, after in zip(reference.cells[:first_exercise], student.cells[:first_exercise]):
         assert before.get("outputs") == after.get("outputs")
     for cell in student.cells[first_exercise:]:
-        if cell.cell_type == "code" and ("check_exercise(" in cell.source or "SOLUTION" in cell.source):
+        if cell.cell_type == "code" and any(
+            call in cell.source for call in ("check_exercise(", "advise_exercise(", "SOLUTION")
+        ):
             assert cell.outputs == [] and cell.execution_count is None
+
+
+def test_the_readme_names_every_advice_exercise():
+    """The threat model lists the exercises that score no point; it must list exactly those."""
+    advice = sorted(m["id"] for lesson in LESSONS for m in ADVICE_CALL.finditer(lesson.py.read_text(encoding="utf-8")))
+    readme = (course.notebooks.project_root() / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"^  Advice exercises \(no points\): (?P<list>.*?)\.$", readme, re.M | re.S)
+    assert listed, "the README's threat model should have a line 'Advice exercises (no points): NN.k (...), ...'"
+    named = re.sub(r"\([^)]*\)", "", listed["list"])  # each id's explanation may mention other exercises
+    assert sorted(re.findall(r"\b\d{2}\.\d+\b", named)) == advice
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.name)
