@@ -674,6 +674,10 @@ check_exercise("06.1", check_counts, points=1, answer=lambda: (conv_params, fc_p
 # **06.2** Build a `Sequential` called `stem` whose layers are *named*, in this order:
 # `conv` = `Conv2d(3, 8, kernel_size=3, padding=1)`, `bn` = `BatchNorm2d(8)`, `relu` = `ReLU()`,
 # `pool` = `MaxPool2d(2)`. For a `(2, 3, 32, 32)` input it must return `(2, 8, 16, 16)`.
+# The check only sees what `stem` computes: the answer loads weights of its own choosing into a
+# copy of `stem` *by these names* (`conv.weight`, `bn.bias`, ...), then runs the first one, two,
+# three and four layers (`stem[:k]`, a slice of a `Sequential`) and the whole `stem` on random
+# inputs; the check recomputes each result with `torch.nn.functional`.
 
 # %%
 ### BEGIN SOLUTION
@@ -687,34 +691,58 @@ stem = nn.Sequential(OrderedDict([
 
 # %%
 def check_stem(answer):
-    assert "torch.nn.modules.container.Sequential" in answer["classes"], \
-        f"stem should be an nn.Sequential, got {answer['type']}"
-    names = answer["names"]
-    assert names == ["conv", "bn", "relu", "pool"], f"layer names are {names}; pass an OrderedDict of (name, layer)"
-    kinds = answer["kinds"]
-    assert kinds == ["Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d"], f"layer types are {kinds}"
-    assert answer["conv"] == (3, 8, (3, 3), (1, 1)), "conv should be Conv2d(3, 8, kernel_size=3, padding=1)"
-    assert answer["parameters"] == 3 * 8 * 3 * 3 + 8 + 2 * 8, \
-        f"{answer['parameters']} parameters; expected 224 (conv) + 16 (BatchNorm's weight and bias)"
-    shape = answer["output shape"]
-    assert isinstance(shape, tuple), f"stem failed on a (2, 3, 32, 32) input: {shape}"
-    assert shape == (2, 8, 16, 16), f"output shape {shape}, expected (2, 8, 16, 16)"
+    import torch
+    import torch.nn.functional as F
+
+    assert isinstance(answer, dict) and set(answer) == {"prefixes", "whole"}, "the answer is a dict of stem's outputs"
+    for key in ("prefixes", "whole"):
+        assert not isinstance(answer[key], str), f"running stem failed: {answer[key]}"
+    g = torch.Generator().manual_seed(62)                    # the weights and inputs stem_answer chose
+    w, b = torch.randn(8, 3, 3, 3, generator=g) / 4, torch.randn(8, generator=g)
+    gamma, beta = torch.rand(8, generator=g) + 0.5, torch.randn(8, generator=g)
+    x1, x2 = torch.randn(2, 3, 32, 32, generator=g), torch.randn(3, 3, 10, 14, generator=g)
+
+    def layers(x):                                           # the output after each layer, in order
+        conv = F.conv2d(x, w, b, padding=1)
+        bn = F.batch_norm(conv, None, None, gamma, beta, training=True)   # a model in training mode
+        relu = bn.clamp(min=0)
+        return [conv, bn, relu, F.max_pool2d(relu, 2)]
+
+    def same(got, want, what):
+        assert type(got) is torch.Tensor and got.dtype == torch.float32, f"{what} is not a float32 tensor"
+        assert got.shape == want.shape, f"{what} has shape {tuple(got.shape)}, expected {tuple(want.shape)}"
+        err = (got - want).abs().max().item()
+        assert err <= 1e-4, f"{what} differs from conv -> bn -> relu -> pool by up to {err:.3g}"
+
+    prefixes = answer["prefixes"]
+    assert isinstance(prefixes, list) and len(prefixes) == 4, "expected the outputs of stem[:1] ... stem[:4]"
+    for k, (got, want) in enumerate(zip(prefixes, layers(x1), strict=True), start=1):
+        same(got, want, f"stem[:{k}](x)")
+    same(answer["whole"], layers(x2)[-1], "stem(x) for a (3, 3, 10, 14) input")
 
 
 def stem_answer():
-    facts = {"type": type(stem).__name__, "classes": [f"{c.__module__}.{c.__qualname__}" for c in type(stem).__mro__]}
-    if not isinstance(stem, nn.Module):
-        return facts
-    conv = getattr(stem, "conv", None)
-    facts["names"] = [name for name, _ in stem.named_children()]
-    facts["kinds"] = [type(m).__name__ for m in stem.children()]
-    facts["conv"] = (conv.in_channels, conv.out_channels, conv.kernel_size, conv.padding) if isinstance(conv, nn.Conv2d) else None
-    facts["parameters"] = count_parameters(stem)
+    import copy
+
+    g = torch.Generator().manual_seed(62)
+    w, b = torch.randn(8, 3, 3, 3, generator=g) / 4, torch.randn(8, generator=g)
+    gamma, beta = torch.rand(8, generator=g) + 0.5, torch.randn(8, generator=g)
+    x1, x2 = torch.randn(2, 3, 32, 32, generator=g), torch.randn(3, 3, 10, 14, generator=g)
+    model = copy.deepcopy(stem).cpu().train()
+    weights = {"conv.weight": w, "conv.bias": b, "bn.weight": gamma, "bn.bias": beta,
+               "bn.running_mean": torch.zeros(8), "bn.running_var": torch.ones(8), "bn.num_batches_tracked": torch.tensor(0)}
     try:
-        facts["output shape"] = stem.cpu()(torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(0))).shape
-    except Exception as error:  # noqa: BLE001 - reported by the check, after the structure checks above
-        facts["output shape"] = f"{type(error).__name__}: {error}"
-    return facts
+        model.load_state_dict(weights)
+    except Exception as error:  # noqa: BLE001 - reported by the check
+        message = f"loading weights named {sorted(weights)} failed (name the layers with an OrderedDict): {error}"
+        return {"prefixes": message, "whole": message}
+    outputs = {}
+    for key, run in [("prefixes", lambda: [model[:k](x1) for k in range(1, 5)]), ("whole", lambda: model(x2))]:
+        try:
+            outputs[key] = run()
+        except Exception as error:  # noqa: BLE001 - reported by the check
+            outputs[key] = f"{type(error).__name__}: {error}"
+    return outputs
 
 
 check_exercise("06.2", check_stem, points=1, answer=stem_answer)
@@ -781,6 +809,9 @@ def check_fixed_net(answer):
 
     layers = [f"body.{i}" for i in range(3)] + ["heads.classify", "heads.regress"]
     learned = {"temperature"} | {f"{layer}.{kind}" for layer in layers for kind in ("weight", "bias")}
+    assert isinstance(answer, dict) and set(answer) == {"parameters", "buffers", "temperature at start", "state", "outputs"}, \
+        "the answer is a dict of what FixedNet registers and computes"
+    assert isinstance(answer["parameters"], dict) and isinstance(answer["buffers"], dict), "parameters and buffers: name -> tensor"
     parameters, buffers = set(answer["parameters"]), set(answer["buffers"])
     assert not {"mean", "std"} & parameters, \
         ("mean and std are registered as parameters (even with requires_grad=False they are listed by "
@@ -795,7 +826,19 @@ def check_fixed_net(answer):
     assert buffers == {"mean", "std"}, f"buffers are {sorted(buffers)}, expected only mean and std"
     assert answer["temperature at start"] == 1.0, f"temperature should start at 1, not {answer['temperature at start']}"
     state = answer["state"]
-    assert set(state) == learned | {"mean", "std"}, f"state_dict keys are {sorted(state)}"
+    assert isinstance(state, dict) and set(state) == learned | {"mean", "std"}, f"state_dict keys are {sorted(state)}"
+    shapes = {"mean": (4,), "std": (4,), "temperature": ()} | {f"{layer}.weight": (n, 4) for layer, n in
+                                                            [*[(f"body.{i}", 4) for i in range(3)], ("heads.classify", 3), ("heads.regress", 1)]}
+    shapes |= {name.replace("weight", "bias"): shape[:1] for name, shape in shapes.items() if name.endswith("weight")}
+    for name, shape in shapes.items():
+        value = state[name]
+        assert type(value) is torch.Tensor and value.dtype == torch.float32 and value.shape == shape, \
+            f"state_dict[{name!r}] should be a float32 tensor of shape {shape}"
+        assert torch.isfinite(value).all(), f"state_dict[{name!r}] is not finite"
+        listed = answer["parameters"] if name in learned else answer["buffers"]
+        assert type(listed[name]) is torch.Tensor and torch.equal(listed[name], value), \
+            f"named_parameters()/named_buffers() and state_dict() disagree on {name!r}"
+    assert state["temperature"].item() == 2.0, "fixed_net_answer sets temperature to 2 before reading the state"
     assert torch.equal(state["mean"], torch.tensor([0.5, -1.0, 2.0, 0.0])) and \
         torch.equal(state["std"], torch.tensor([2.0, 0.5, 1.0, 4.0])), "mean and std must hold the values passed in"
     x = torch.randn(5, 4, generator=torch.Generator().manual_seed(0))  # the input fixed_net_answer uses
@@ -803,24 +846,25 @@ def check_fixed_net(answer):
     for i in range(3):
         h = F.relu(F.linear(h, state[f"body.{i}.weight"], state[f"body.{i}.bias"]))
     outputs = answer["outputs"]
-    assert isinstance(outputs, dict), f"calling the model failed: {outputs}"
+    assert isinstance(outputs, dict) and set(outputs) == {"classify", "regress"}, f"calling the model failed: {outputs}"
     for head in ("classify", "regress"):
         want = F.linear(h, state[f"heads.{head}.weight"], state[f"heads.{head}.bias"]) / state["temperature"]
         got = outputs[head]
-        assert isinstance(got, torch.Tensor) and got.shape == want.shape and torch.allclose(got, want, atol=1e-5), \
+        assert type(got) is torch.Tensor and got.dtype == torch.float32 and got.shape == (5, 3 if head == "classify" else 1) \
+            and got.shape == want.shape and (got - want).abs().max().item() <= 1e-5, \
             f"net(x, {head!r}) does not compute standardise -> body with ReLU -> head / temperature"
 
 
 def fixed_net_answer():
     set_seed(6)
     net = FixedNet(torch.tensor([0.5, -1.0, 2.0, 0.0]), torch.tensor([2.0, 0.5, 1.0, 4.0]), depth=3)
-    facts = {"parameters": [name for name, _ in net.named_parameters()],
-             "buffers": [name for name, _ in net.named_buffers()]}
     temperature = getattr(net, "temperature", None)
-    facts["temperature at start"] = float(temperature.detach()) if torch.is_tensor(temperature) and temperature.numel() == 1 else None
+    facts = {"temperature at start": float(temperature.detach()) if torch.is_tensor(temperature) and temperature.numel() == 1 else None}
     if isinstance(temperature, nn.Parameter):
         with torch.no_grad():
             temperature.fill_(2.0)                  # so that the division shows in the outputs
+    facts["parameters"] = {name: value.detach().cpu().clone() for name, value in net.named_parameters()}
+    facts["buffers"] = {name: value.detach().cpu().clone() for name, value in net.named_buffers()}
     facts["state"] = {name: value.detach().cpu().clone() for name, value in net.state_dict().items()}
     x = torch.randn(5, 4, generator=torch.Generator().manual_seed(0))
     try:

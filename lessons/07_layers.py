@@ -740,7 +740,9 @@ check_exercise("07.1", check_resnet_sides, points=1, answer=lambda: resnet_sides
 # **07.2** Design a convolution `halver` from 3 to 8 channels that halves the height and width of
 # any input with even sides (128×192 → 64×96, 32×32 → 16×16, ...). Choose `kernel_size`, `stride`
 # and `padding`; use a kernel of at least 5×5, so the rule of thumb for 3×3 above does not apply
-# as it stands: work out the padding from the output-size formula.
+# as it stands: work out the padding from the output-size formula. The answer loads weights of its
+# own choosing into a copy of `halver` and runs it on random inputs; the check recomputes the
+# convolution from the layer's settings and tries more sizes with them.
 
 # %%
 ### BEGIN SOLUTION
@@ -749,23 +751,67 @@ halver = nn.Conv2d(3, 8, kernel_size=5, stride=2, padding=2).to(DEVICE)  # (n + 
 
 # %%
 def check_halver(answer):
-    assert "torch.nn.modules.conv.Conv2d" in answer["classes"], "halver should be an nn.Conv2d"
-    assert answer["channels"] == (3, 8), "use 3 input and 8 output channels"
-    kernel_size = answer["kernel_size"]
+    import torch
+    import torch.nn.functional as F
+
+    keys = {"weight", "bias", "stride", "padding", "dilation", "padding_mode", "outputs"}
+    assert isinstance(answer, dict) and set(answer) == keys, f"halver failed: {answer}"
+    weight, bias = answer["weight"], answer["bias"]
+    assert type(weight) is torch.Tensor and weight.dtype == torch.float32 and weight.dim() == 4, "halver.weight should be a float32 [out, in, kh, kw] tensor"
+    assert weight.shape[:2] == (8, 3), f"weight shape {tuple(weight.shape)}: use 3 input and 8 output channels"
+    kernel_size = tuple(weight.shape[2:])
     assert min(kernel_size) >= 5, f"kernel {kernel_size} is smaller than 5x5"
-    sizes = [(128, 192), (32, 32), (6, 10), (224, 224)]  # the inputs halver_answer feeds, in this order
-    assert len(answer["output shapes"]) == len(sizes), "expected one output shape per input size"
-    for (h, w), shape in zip(sizes, answer["output shapes"]):
-        assert shape == (1, 8, h // 2, w // 2), f"{h}x{w} gave {shape[2:]}, not {h // 2}x{w // 2}"
+    g = torch.Generator().manual_seed(72)                     # the weights and inputs halver_answer chose
+    assert torch.equal(weight, torch.randn(8, 3, *kernel_size, generator=g) / 5), "halver.weight is not what halver_answer loaded"
+    expected_bias = torch.randn(8, generator=g)
+    assert bias is None or (type(bias) is torch.Tensor and bias.shape == (8,) and torch.equal(bias, expected_bias)), \
+        "halver.bias is not what halver_answer loaded"
+    settings = {}
+    for name, smallest in [("stride", 1), ("padding", 0), ("dilation", 1)]:
+        value = answer[name]
+        assert isinstance(value, tuple) and len(value) == 2 and all(type(v) is int and v >= smallest for v in value), \
+            f"halver.{name} should be a pair of ints >= {smallest}, got {value!r}"
+        settings[name] = value
+    mode = answer["padding_mode"]
+    assert mode in ("zeros", "reflect", "replicate", "circular"), f"unknown padding_mode {mode!r}"
+
+    def conv(x):                                               # Conv2d's computation, written with functions
+        (ph, pw) = settings["padding"]
+        if mode != "zeros":
+            x, settings_here = F.pad(x, (pw, pw, ph, ph), mode=mode), {**settings, "padding": (0, 0)}
+        else:
+            settings_here = settings
+        return F.conv2d(x, weight, bias, **settings_here)
+
+    sizes = [(128, 192), (32, 32), (6, 10), (224, 224)]      # the inputs halver_answer feeds, in this order
+    outputs = answer["outputs"]
+    assert isinstance(outputs, list) and len(outputs) == len(sizes), "expected one output per input size"
+    for (h, w), got in zip(sizes, outputs, strict=True):
+        x = torch.randn(1, 3, h, w, generator=g)
+        assert type(got) is torch.Tensor and got.dtype == torch.float32, f"the output for {h}x{w} is not a float32 tensor"
+        assert got.shape == (1, 8, h // 2, w // 2), f"{h}x{w} gave {tuple(got.shape[2:])}, not {h // 2}x{w // 2}"
+        want = conv(x)
+        assert want.shape == got.shape, f"a Conv2d with {settings} does not give {tuple(got.shape)} for {h}x{w}"
+        err = (got - want).abs().max().item()
+        assert err <= 1e-4, f"the output for {h}x{w} is not halver's convolution (off by {err:.3g})"
+    for h, w in [(16, 24), (8, 14), (50, 36)]:                # more even sides, run by the check itself
+        shape = tuple(conv(torch.zeros(1, 3, h, w)).shape[2:])
+        assert shape == (h // 2, w // 2), f"with {settings}, {h}x{w} gives {shape}, not {h // 2}x{w // 2}"
 
 
 def halver_answer():
-    facts = {"classes": [f"{c.__module__}.{c.__qualname__}" for c in type(halver).__mro__]}
-    if isinstance(halver, nn.Conv2d):
-        facts["channels"] = (halver.in_channels, halver.out_channels)
-        facts["kernel_size"] = halver.kernel_size
-        facts["output shapes"] = [halver(torch.zeros(1, 3, h, w).to(halver.weight.device)).shape
-                                  for h, w in [(128, 192), (32, 32), (6, 10), (224, 224)]]
+    import copy
+
+    g = torch.Generator().manual_seed(72)
+    layer = copy.deepcopy(halver).cpu()
+    with torch.no_grad():                                      # weights of the answer's choosing
+        layer.weight.copy_(torch.randn(layer.weight.shape, generator=g) / 5)
+        bias = torch.randn(8, generator=g)
+        if layer.bias is not None:
+            layer.bias.copy_(bias)
+    facts = {"weight": layer.weight, "bias": layer.bias}
+    facts |= {name: getattr(layer, name) for name in ("stride", "padding", "dilation", "padding_mode")}
+    facts["outputs"] = [layer(torch.randn(1, 3, h, w, generator=g)) for h, w in [(128, 192), (32, 32), (6, 10), (224, 224)]]
     return facts
 
 
@@ -780,7 +826,8 @@ check_exercise("07.2", check_halver, points=1, answer=halver_answer)
 # (`n = s·m + 1`), and the two sides may need different windows. Use the window rule of the
 # adaptive-pooling section (window `i` runs from `⌊i·n/m⌋` up to `⌈(i+1)·n/m⌉`) to find the
 # kernel size and stride in both cases. The check rebuilds a `MaxPool2d` from your layer's
-# settings and compares it with adaptive pooling on random maps of several sizes.
+# settings, compares it with adaptive pooling on random maps of several sizes, and compares your
+# layer's own outputs (on those maps and on larger ones) with the rebuilt layer's.
 
 # %%
 ### BEGIN SOLUTION
@@ -801,35 +848,49 @@ def check_plain_pool(answer):
     cases = [((128, 192), (4, 6)), ((5, 5), (2, 2)), ((9, 12), (4, 4)), ((13, 6), (4, 3)), ((7, 8), (3, 8))]  # as plain_pool_answer
     assert isinstance(answer, list) and len(answer) == len(cases), "expected one result per case"
     generator = torch.Generator().manual_seed(3)
-    for (in_size, out_size), facts in zip(cases, answer):
+    for (in_size, out_size), facts in zip(cases, answer, strict=True):
         label = f"plain_pool({in_size}, {out_size})"
-        assert isinstance(facts, dict), f"{label} failed: {facts}"
-        kind = facts["classes"][0].rsplit(".", 1)[-1]
-        assert "torch.nn.modules.pooling.MaxPool2d" in facts["classes"], f"{label} returned {kind}, which is not an nn.MaxPool2d"
-        settings = {name: facts[name] for name in ("kernel_size", "stride", "padding", "dilation", "ceil_mode")}
         x = torch.randn(2, 3, *in_size, generator=generator)
+        x_larger = torch.randn(2, 3, in_size[0] + 5, in_size[1] + 7, generator=generator)
+        keys = {"kernel_size", "stride", "padding", "dilation", "ceil_mode", "output", "output on a larger map"}
+        assert isinstance(facts, dict) and set(facts) == keys, f"{label} failed: {facts}"
+        settings = {}
+        for name, smallest in [("kernel_size", 1), ("stride", 1), ("padding", 0), ("dilation", 1)]:
+            value = facts[name]
+            value = (value, value) if type(value) is int else tuple(value) if isinstance(value, list) else value
+            assert isinstance(value, tuple) and len(value) == 2 and all(type(v) is int and v >= smallest for v in value), \
+                f"{label}: {name} should be an int or a pair of ints >= {smallest} (is it an nn.MaxPool2d?), got {facts[name]!r}"
+            settings[name] = value
+        assert type(facts["ceil_mode"]) is bool, f"{label}: ceil_mode should be a bool, got {facts['ceil_mode']!r}"
+        settings["ceil_mode"] = facts["ceil_mode"]
         want = nn.AdaptiveMaxPool2d(out_size)(x)
         try:
-            got = nn.MaxPool2d(**settings)(x)
+            rebuilt = nn.MaxPool2d(**settings)
+            got, got_larger = rebuilt(x), rebuilt(x_larger)
         except (RuntimeError, TypeError, ValueError) as error:
             raise AssertionError(f"{label}: MaxPool2d with {settings} fails on a {in_size} input: {error}") from None
         assert tuple(got.shape) == tuple(want.shape), \
             f"{label}: MaxPool2d with {settings} gives {tuple(got.shape[2:])}, not {out_size}"
         assert torch.equal(got, want), \
             f"{label}: MaxPool2d with {settings} has the right output size but other windows than adaptive pooling"
+        for key, expected in [("output", got), ("output on a larger map", got_larger)]:
+            value = facts[key]
+            assert type(value) is torch.Tensor and value.dtype == torch.float32 and value.shape == expected.shape \
+                and torch.equal(value, expected), f"{label}: the layer's {key} is not what a MaxPool2d with {settings} gives"
 
 
 def plain_pool_answer():
     results = []
+    generator = torch.Generator().manual_seed(3)
     for in_size, out_size in [((128, 192), (4, 6)), ((5, 5), (2, 2)), ((9, 12), (4, 4)), ((13, 6), (4, 3)), ((7, 8), (3, 8))]:
+        x = torch.randn(2, 3, *in_size, generator=generator)
+        x_larger = torch.randn(2, 3, in_size[0] + 5, in_size[1] + 7, generator=generator)  # shows stride and ceil_mode
         try:
             pool = plain_pool(in_size, out_size)
+            facts = {name: getattr(pool, name, None) for name in ("kernel_size", "stride", "padding", "dilation", "ceil_mode")}
+            facts["output"], facts["output on a larger map"] = pool(x), pool(x_larger)
         except Exception as error:  # noqa: BLE001 - reported by the check
-            results.append(f"{type(error).__name__}: {error}")
-            continue
-        facts = {"classes": [f"{c.__module__}.{c.__qualname__}" for c in type(pool).__mro__]}
-        for name in ("kernel_size", "stride", "padding", "dilation", "ceil_mode"):
-            facts[name] = getattr(pool, name, None)
+            facts = f"{type(error).__name__}: {error}"
         results.append(facts)
     return results
 

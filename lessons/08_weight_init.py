@@ -856,7 +856,8 @@ check_exercise("08.1", check_xavier_bound, points=1, answer=xavier_bound_answer)
 # - set every bias to zero, and return the model.
 #
 # Layers may sit inside nested `Sequential` blocks. The check runs your function on `LeNet2` from
-# `tools.models` and on a small fully convolutional network whose last layer is a `Conv2d`.
+# `tools.models` and on a small fully convolutional network whose last layer is a `Conv2d`, and
+# judges the weights and biases of the model your function returns.
 
 # %%
 ### BEGIN SOLUTION
@@ -877,16 +878,26 @@ def check_relu_net_init(answer):
 
     import torch
 
-    for model_name, count in [("LeNet2", 5), ("fully convolutional", 3)]:
-        result = answer[model_name]
-        assert result["returned the model"] is True, "return the model you initialised"
-        layers = result["layers"]
+    shapes = {"LeNet2": [(6, 3, 5, 5), (16, 6, 5, 5), (120, 400), (84, 120), (10, 84)],  # LeNet2(classes=10, in_channels=3)
+              "fully convolutional": [(32, 3, 3, 3), (64, 32, 3, 3), (16, 64, 3, 3)]}  # as relu_net_init_answer builds it
+    assert isinstance(answer, dict) and set(answer) == set(shapes), "expected the results for LeNet2 and the fully convolutional net"
+    for model_name, layer_shapes in shapes.items():
+        layers = answer[model_name]
+        assert isinstance(layers, list), f"{model_name}: {layers}"
+        count = len(layer_shapes)
         assert len(layers) == count, f"{model_name} should have {count} Conv2d/Linear layers"
-        for position, layer in enumerate(layers):
-            name, weight, bias = f"{model_name}, {layer['name']}", layer["weight"], layer["bias"]
+        for position, (layer, shape) in enumerate(zip(layers, layer_shapes, strict=True)):
+            name = f"{model_name}, layer {position + 1} of {count} (weight {shape})"
+            assert isinstance(layer, dict) and set(layer) == {"weight", "bias"}, f"{name}: expected its weight and bias"
+            weight, bias = layer["weight"], layer["bias"]
+            for part, value, part_shape in [("weight", weight, shape), ("bias", bias, shape[:1])]:
+                assert type(value) is torch.Tensor and value.dtype == torch.float32 and value.shape == part_shape, \
+                    f"{name}: the {part} should be a float32 tensor of shape {part_shape}"
+                assert torch.isfinite(value).all(), f"{name}: the {part} is not finite"
             fan_in, fan_out = weight[0].numel(), weight.shape[0] * weight[0, 0].numel()
             std, largest = weight.std().item(), weight.abs().max().item()
-            assert bias is not None and torch.count_nonzero(bias) == 0, f"{name}: the bias is not zero"
+            assert torch.count_nonzero(bias) == 0, f"{name}: the bias is not zero"
+            assert abs(weight.mean().item()) <= 0.25 * std, f"{name}: the weights are not centred on 0"
             if position < count - 1:
                 expected = math.sqrt(2 / fan_in)
                 assert 0.85 < std / expected < 1.15, (
@@ -912,12 +923,12 @@ def relu_net_init_answer():
     )
     results = {}
     for model_name, model in [("LeNet2", LeNet2(classes=10, in_channels=3)), ("fully convolutional", fully_convolutional)]:
-        result = relu_net_init_(model)
-        layers = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-        results[model_name] = {
-            "returned the model": result is model,
-            "layers": [{"name": str(layer), "weight": layer.weight, "bias": layer.bias} for layer in layers],
-        }
+        returned = relu_net_init_(model)
+        if not isinstance(returned, nn.Module):
+            results[model_name] = f"relu_net_init_ returned {type(returned).__name__}: return the model you initialised"
+            continue
+        layers = [m for m in returned.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]  # what it returned
+        results[model_name] = [{"weight": layer.weight, "bias": layer.bias} for layer in layers]
     return results
 
 
