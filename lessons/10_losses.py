@@ -1060,13 +1060,17 @@ def check_focal_loss(answer):
         elif gamma > 0 and close(value, reference(logits, target, 0.0, a)):
             hint = "; that is the alpha-weighted cross-entropy, the focusing factor (1 - p_y)^gamma is missing"
         raise AssertionError(f"{label}: got {value:.6f}, expected {want:.6f}{hint}")
-    dtype = answer["float32 dtype"]
-    assert dtype == "torch.float32", (
-        f"float32 logits gave a {dtype} loss; the task asks for the loss in the logits' dtype, as every nn loss "
-        "returns it (if you compute in float64, cast back with .to(logits.dtype))")
+    single = answer["float32 loss"]
+    assert torch.is_tensor(single) and single.dim() == 0, f"float32 logits: return a 0-dim tensor, got {single!r}"
+    assert single.dtype == torch.float32, (
+        f"float32 logits gave a {single.dtype} loss; the task asks for the loss in the logits' dtype, as every nn "
+        "loss returns it (if you compute in float64, cast back with .to(logits.dtype))")
+    want = reference(logits.float().double(), target, 2.0, None)
+    assert math.isclose(single.item(), want, rel_tol=1e-5), f"float32 logits: got {single.item():.6f}, expected {want:.6f}"
     wrong = answer["confidently wrong"]
     want = reference(torch.tensor([[0.0, 200.0, 0.0]]), torch.tensor([0]), 2.0, None)
-    assert torch.is_tensor(wrong) and math.isfinite(wrong.item()), (
+    assert torch.is_tensor(wrong) and wrong.dim() == 0, f"confidently wrong example: return a 0-dim tensor, got {wrong!r}"
+    assert math.isfinite(wrong.item()), (
         f"a true class 200 below the best logit gave {wrong}: log(softmax(...)) underflows to log(0); use log_softmax")
     assert math.isclose(wrong.item(), want, rel_tol=1e-4), f"confidently wrong example: got {wrong.item():.4f}, expected {want:.4f}"
 
@@ -1079,7 +1083,7 @@ def focal_loss_answer():
     cases = [(0.0, None), (0.5, None), (2.0, None), (2.0, alpha), (0.0, alpha), (5.0, alpha)]
     wrong_logits = torch.tensor([[0.0, 200.0, 0.0]]).to(DEVICE)
     return {"cases": [focal_loss(logits, target, gamma, a) for gamma, a in cases],
-            "float32 dtype": str(focal_loss(logits.float(), target, 2.0).dtype),
+            "float32 loss": focal_loss(logits.float(), target, 2.0),
             "confidently wrong": focal_loss(wrong_logits, torch.tensor([0]).to(DEVICE), 2.0)}
 
 
@@ -1142,7 +1146,7 @@ def check_smoothed_weighted_targets(answer):
         assert isinstance(result, (list, tuple)) and len(result) == 2, f"{label}: return a pair (Q, denominator)"
         q, denominator = result
         assert torch.is_tensor(q) and q.shape == (len(labels), 4), f"{label}: Q should be a ({len(labels)}, 4) tensor"
-        assert torch.is_tensor(denominator) and denominator.numel() == 1, f"{label}: the denominator should be a 0-dim tensor"
+        assert torch.is_tensor(denominator) and denominator.dim() == 0, f"{label}: the denominator should be a 0-dim tensor"
         q, denominator = q.double(), denominator.double().reshape(())
         options = {"weight": w, "label_smoothing": eps, "ignore_index": ignore}
         for _ in range(3):  # the identity must hold for any logits
@@ -1249,7 +1253,7 @@ def check_tag_loss(answer):
             raise AssertionError(
                 f"tags {raw_tags}: pos_weight {pos_weight.tolist()}, expected {want_pw}; {hint}pos_weight = photos "
                 "without the tag / photos with it; tag t is column t - 1, and a tag nobody has gets 1")
-        assert torch.is_tensor(loss) and loss.numel() == 1, "the loss should be a 0-dim tensor"
+        assert torch.is_tensor(loss) and loss.dim() == 0, "the loss should be a 0-dim tensor"
         assert math.isclose(loss.item(), want_loss, rel_tol=1e-7), (
             f"tags {raw_tags}: loss {loss.item():.6f}, expected {want_loss:.6f}; several tags per photo make it "
             "a multi-label task: one independent yes/no per tag, with pos_weight on the positive term")

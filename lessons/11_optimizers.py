@@ -1004,8 +1004,10 @@ print("the new head got a gradient:", net[2].weight.grad is not None,
 #   or more dimensions** (weight matrices and conv kernels), never to 1-D or 0-D tensors
 #   (biases, normalisation scales).
 #
-# The check runs three steps of several configurations and compares with the rule. Any way
-# that produces the documented numbers is accepted.
+# The check runs three steps of several configurations and compares with the rule. At each step
+# the answer calls `sgd_step` twice on the same inputs: a function that changes what it is given
+# gives itself away, because the second call then sees other inputs. Any way that produces the
+# documented numbers is accepted.
 
 # %%
 ### BEGIN SOLUTION
@@ -1068,19 +1070,27 @@ def check_sgd_step(answer):
         return trace
 
     def close(a, b):
-        return all(torch.allclose(x, y, rtol=1e-9, atol=1e-12) for x, y in zip(a, b))
+        return len(a) == len(b) and all(torch.is_tensor(x) and x.dtype == torch.float64 and x.shape == y.shape
+                                        and torch.allclose(x, y, rtol=1e-9, atol=1e-12) for x, y in zip(a, b))
 
-    assert answer["inputs unchanged"] is True, "sgd_step changed the tensors it was given; return new tensors instead"
-    assert len(answer["runs"]) == len(configs), "one run per configuration expected"
-    for config, got_run in zip(configs, answer["runs"]):
+    runs = answer["runs"]
+    assert isinstance(runs, (list, tuple)) and len(runs) == len(configs), "one run per configuration expected"
+    for config, got_run in zip(configs, runs):
         want_run = run(config)
-        for step, ((got_p, got_b), (want_p, want_b)) in enumerate(zip(got_run, want_run), start=1):
-            where = f"sgd_step(..., {', '.join(f'{k}={v}' for k, v in config.items())}), step {step}"
-            assert len(got_p) == 3 and len(got_b) == 3, f"{where}: return one new parameter and one buffer per tensor"
+        name = f"sgd_step(..., {', '.join(f'{k}={v}' for k, v in config.items())})"
+        assert isinstance(got_run, (list, tuple)) and len(got_run) == len(want_run), f"{name}: expected 3 steps"
+        for step, (got_step, (want_p, want_b)) in enumerate(zip(got_run, want_run), start=1):
+            where = f"{name}, step {step}"
+            assert isinstance(got_step, (list, tuple)) and len(got_step) == 4, f"{where}: malformed step"
+            got_p, got_b, again_p, again_b = got_step
+            for result in (got_p, got_b, again_p, again_b):
+                assert isinstance(result, (list, tuple)) and len(result) == 3, \
+                    f"{where}: return one new parameter and one buffer per tensor"
             if not config.get("momentum"):
-                assert all(b is None for b in got_b), f"{where}: with momentum 0 every buffer should be None"
+                assert all(b is None for b in got_b + again_b), f"{where}: with momentum 0 every buffer should be None"
             else:
-                assert all(torch.is_tensor(b) for b in got_b), f"{where}: with momentum every buffer should be a tensor"
+                assert all(torch.is_tensor(b) for b in got_b + again_b), \
+                    f"{where}: with momentum every buffer should be a tensor"
             for part, got, want in [(0, got_p, want_p), (1, got_b, want_b)]:
                 if (part == 1 and not config.get("momentum")) or close(got, want):
                     continue
@@ -1092,13 +1102,17 @@ def check_sgd_step(answer):
                     if close(got, run(config, **{variant: True})[step - 1][part]):
                         hint = f" ({text})"
                 assert False, f"{where}: the {['new parameters', 'momentum buffers'][part]} are wrong{hint}"
+            for got, want in [(again_p, want_p), (again_b, want_b if config.get("momentum") else None)]:
+                assert want is None or close(got, want), (
+                    f"{where}: calling sgd_step a second time on the same inputs gave another result: it changed the "
+                    "tensors it was given; return new tensors instead")
 
 
 def sgd_step_answer():
     configs = [dict(lr=0.1, momentum=0.9), dict(lr=0.05, momentum=0.9, weight_decay=0.1),
                dict(lr=0.1, momentum=0.8, dampening=0.5, weight_decay=0.2), dict(lr=0.1, momentum=0.9, nesterov=True),
                dict(lr=0.1, momentum=0.7, nesterov=True, weight_decay=0.3), dict(lr=0.2, weight_decay=0.5)]
-    runs, unchanged = [], True
+    runs = []
     for config in configs:
         gen = torch.Generator().manual_seed(111)
         params = [torch.randn(3, 2, generator=gen, dtype=torch.float64), torch.randn(2, generator=gen, dtype=torch.float64),
@@ -1106,14 +1120,13 @@ def sgd_step_answer():
         grad_steps = [[torch.randn(p.shape, generator=gen, dtype=torch.float64) for p in params] for _ in range(3)]
         buffers, trace = [None] * 3, []
         for grads in grad_steps:
-            given = [t.clone() for t in params + grads + [b for b in buffers if b is not None]]
             new_params, new_buffers = sgd_step(params, grads, buffers, **config)
-            after = params + grads + [b for b in buffers if b is not None]
-            unchanged = unchanged and all(torch.equal(a, b) for a, b in zip(given, after))
-            trace.append((list(new_params), list(new_buffers)))
+            first = ([t.clone() for t in new_params], [None if b is None else b.clone() for b in new_buffers])
+            again_params, again_buffers = sgd_step(params, grads, buffers, **config)  # the same inputs once more
+            trace.append((*first, list(again_params), list(again_buffers)))
             params, buffers = list(new_params), list(new_buffers)
         runs.append(trace)
-    return {"runs": runs, "inputs unchanged": unchanged}
+    return {"runs": runs}
 
 
 check_exercise("11.1", check_sgd_step, points=2, answer=sgd_step_answer)
@@ -1275,7 +1288,7 @@ def check_largest_stable_lr(answer):
               rotation @ torch.diag(torch.tensor([10.0, 1.0], dtype=torch.float64)) @ rotation.T,
               torch.tensor([1.0, -2.0], dtype=torch.float64))] + [bowl(seed) for seed in (1101, 1102, 1103)]
     got_lrs = answer["lrs"]
-    assert len(got_lrs) == len(cases), "one learning rate per loss expected"
+    assert isinstance(got_lrs, (list, tuple)) and len(got_lrs) == len(cases), "one learning rate per loss expected"
     for (name, A, b), got in zip(cases, got_lrs):
         assert isinstance(got, (int, float)), f"{name}: return the learning rate as a float, got {type(got).__name__}"
         eigenvalues = torch.linalg.eigvalsh(A)
@@ -1293,10 +1306,13 @@ def check_largest_stable_lr(answer):
     name, A, b = cases[2]
     minimum = torch.linalg.solve(A, b)
     start = torch.ones(4, dtype=torch.float64)
-    for factor, path in zip((0.9, 1.1), answer["paths"]):
+    paths = answer["paths"]
+    assert isinstance(paths, (list, tuple)) and len(paths) == 2, "expected two runs of gradient_descent (0.9x and 1.1x)"
+    for factor, path in zip((0.9, 1.1), paths):
         where = f"gradient_descent on {name} at {factor}x the largest stable lr"
         assert torch.is_tensor(path) and tuple(path.shape) == (301, 4), \
             f"{where}: expected the iterates as a tensor of shape (301, 4), got {getattr(path, 'shape', type(path).__name__)}"
+        assert path.dtype == torch.float64, f"{where}: x0 is float64, so should the iterates be, got {path.dtype}"
         assert torch.equal(path[0], start), f"{where}: the first row should be x0 itself"
         x, lr, want = start.clone(), factor * got_lrs[2], [start]
         for _ in range(300):

@@ -1037,23 +1037,31 @@ def check_clamp_gradient(answer):
     import torch
 
     x = torch.tensor([-1.0, -0.2, 0.1, 0.5, 2.0])  # as clamp_gradient_answer uses it
+
+    def gradient(key):
+        got = answer[key]
+        assert torch.is_tensor(got) and got.shape == x.shape and got.dtype == x.dtype, (
+            f"{key}: x.grad should be a float32 tensor of shape {tuple(x.shape)}, got {getattr(got, 'shape', got)}")
+        return got
+
     for limit in (1.0, 2.5):
         # y = sum((3x)²): the gradient at h = 3x is 2h = 6x; x gets 3 · clamp(6x)
         want_middle = 3 * (6 * x).clamp(-limit, limit)
-        got = answer[f"middle, limit {limit}"]
+        got = gradient(f"middle, limit {limit}")
         if torch.allclose(got, (18 * x).clamp(-limit, limit)):
             raise AssertionError("x.grad is clamp(18x): you clamped the leaf's gradient, not the gradient "
                                  "arriving at the intermediate tensor h; register the hook on `tensor` itself")
         assert torch.allclose(got, want_middle), (f"limit {limit}, hook on h = 3x in y = sum(h²): x.grad should be "
                                                   f"{want_middle.tolist()}, got {got.tolist()}")
         want_leaf = (2 * x).clamp(-limit, limit)
-        got = answer[f"leaf, limit {limit}"]
+        got = gradient(f"leaf, limit {limit}")
         assert torch.allclose(got, want_leaf), (f"limit {limit}, hook on the leaf x in y = sum(x²): x.grad should "
                                                 f"be {want_leaf.tolist()}, got {got.tolist()}")
     want_free = 18 * x
-    assert torch.allclose(answer["after remove"], want_free), (
+    got = gradient("after remove")
+    assert torch.allclose(got, want_free), (
         f"after handle.remove() the gradient should be unclamped, {want_free.tolist()}; got "
-        f"{answer['after remove'].tolist()}: return the handle that register_hook gives you")
+        f"{got.tolist()}: return the handle that register_hook gives you")
 
 
 def clamp_gradient_answer():

@@ -696,7 +696,8 @@ record_metrics("15_regularization", valid_loss_none=valid["none"], valid_loss_we
 # `z = w − lr·grad`, then the soft threshold with `t = lr·lam`: `sign(z)·max(|z| − t, 0)`.
 # `lam` is either a number or a tensor of the same shape as `w` (one strength per weight, e.g.
 # 0 for a bias that should not be penalised), which is why `F.softshrink` (one float only) will
-# not do. Return a new tensor and leave `w` unchanged.
+# not do. Return a new tensor and leave `w` unchanged (the check makes the same call twice: a
+# step that changes `w` in place gives itself away).
 
 # %%
 ### BEGIN SOLUTION
@@ -714,10 +715,11 @@ def check_l1_prox(answer):
     g = torch.tensor([0.20, -0.10, 0.30, 0.10, -0.05, -0.40, 0.60, 0.00], dtype=torch.float64)
     lams = [0.5, torch.tensor([0.5, 0.5, 0.5, 0.5, 0.5, 0.0, 0.0, 2.0], dtype=torch.float64)]
     lr = 0.1
-    names = ["lam = 0.5", "lam a tensor"]
-    assert isinstance(answer, dict) and set(answer) >= {"outputs", "w unchanged"}, "the answer should hold outputs"
-    assert answer["w unchanged"], "l1_prox_step changed w in place: return a new tensor instead"
-    for name, lam, got in zip(names, lams, answer["outputs"]):
+    lams = [lams[0], lams[0], lams[1]]  # the calls l1_prox_answer makes, in order: the first one twice
+    names = ["lam = 0.5", "lam = 0.5, the same call again", "lam a tensor"]
+    outputs = answer["outputs"]
+    assert isinstance(outputs, (list, tuple)) and len(outputs) == len(names), f"expected {len(names)} outputs"
+    for name, lam, got in zip(names, lams, outputs):
         lam_t = torch.as_tensor(lam, dtype=torch.float64)
         z = w - lr * g
         t = lr * lam_t
@@ -727,6 +729,9 @@ def check_l1_prox(answer):
         got = got.to(torch.float64)
         if torch.allclose(got, want, atol=1e-9):
             continue
+        if name.endswith("again"):
+            raise AssertionError("the same call a second time gave another result: l1_prox_step changed w (or grad) "
+                                 "in place; return a new tensor instead")
         hard = torch.where(z.abs() <= t, torch.zeros_like(z), z)
         crossing = z - t * z.sign()
         no_lr = z.sign() * (z.abs() - lam_t).clamp_min(0)
@@ -748,9 +753,8 @@ def l1_prox_answer():
     w = torch.tensor([0.50, -0.30, 0.05, -0.02, 0.00, 1.20, -0.80, 0.10], dtype=torch.float64)
     g = torch.tensor([0.20, -0.10, 0.30, 0.10, -0.05, -0.40, 0.60, 0.00], dtype=torch.float64)
     lams = [0.5, torch.tensor([0.5, 0.5, 0.5, 0.5, 0.5, 0.0, 0.0, 2.0], dtype=torch.float64)]
-    w_copy = w.clone()
-    outputs = [l1_prox_step(w, g, 0.1, lam) for lam in lams]
-    return {"outputs": outputs, "w unchanged": bool(torch.equal(w, w_copy))}
+    calls = [lams[0], lams[0], lams[1]]  # the first call twice: a step that changes w gives itself away
+    return {"outputs": [l1_prox_step(w, g, 0.1, lam).clone() for lam in calls]}
 
 
 check_exercise("15.1", check_l1_prox, points=1, answer=l1_prox_answer)
@@ -852,7 +856,8 @@ check_exercise("15.2", check_hand_dropout, points=2, answer=hand_dropout_answer)
 # **15.3 · One AdamW step by hand.** Write `adamw_step(w, grad, m, v, t, lr, betas, eps, weight_decay)`
 # that returns the new `(w, m, v)` after AdamW's step number `t` (counted from 1): decoupled decay
 # first, then the Adam update with bias-corrected moments, as in section 3. Do not modify the
-# inputs. The check chains five of your steps and compares them with `torch.optim.AdamW`.
+# inputs. The check chains five of your steps and compares them with `torch.optim.AdamW`; each
+# step is made twice on the same inputs, so a step that changes its inputs gives itself away.
 
 # %%
 ### BEGIN SOLUTION
@@ -897,10 +902,11 @@ def check_adamw_step(answer):
             out.append(p)
         return out
 
-    got = answer["weights"]
-    assert answer["inputs unchanged"], "adamw_step modified its inputs in place: build new tensors instead"
-    assert len(got) == 5 and all(isinstance(t, torch.Tensor) and t.shape == (10,) for t in got), \
-        "expected the weights after each of 5 steps, each a tensor of shape (10,)"
+    got, again = answer["weights"], answer["weights, the same call again"]
+    for results in (got, again):
+        assert isinstance(results, (list, tuple)) and len(results) == 5 and all(
+            isinstance(t, torch.Tensor) and t.shape == (10,) for t in results), \
+            "expected the weights after each of 5 steps, each a tensor of shape (10,)"
     for step, (mine, lib) in enumerate(zip(got, library), start=1):
         if torch.allclose(mine.to(torch.float64), lib, rtol=1e-9, atol=1e-12):
             continue
@@ -912,6 +918,10 @@ def check_adamw_step(answer):
                 raise AssertionError(f"step {step}: {hint}")
         raise AssertionError(f"step {step}: the weights differ from torch.optim.AdamW's (largest difference "
                              f"{(mine.to(torch.float64) - lib).abs().max().item():.3g}); is t counted from 1?")
+    for step, (mine, lib) in enumerate(zip(again, library), start=1):
+        assert torch.allclose(mine.to(torch.float64), lib, rtol=1e-9, atol=1e-12), (
+            f"step {step}: the same call a second time gave other weights: adamw_step modified its inputs in place; "
+            "build new tensors instead")
 
 
 def adamw_step_answer():
@@ -920,14 +930,14 @@ def adamw_step_answer():
     grads = [torch.randn(10, generator=gen, dtype=torch.float64) * torch.logspace(-3, 2, 10, dtype=torch.float64)
              for _ in range(5)]
     m, v = torch.zeros(10, dtype=torch.float64), torch.zeros(10, dtype=torch.float64)
-    weights, unchanged = [], True
+    weights, again = [], []
     for t, g in enumerate(grads, start=1):
-        copies = (w.clone(), g.clone(), m.clone(), v.clone())
         w_new, m_new, v_new = adamw_step(w, g, m, v, t, lr=0.05, betas=(0.8, 0.95), eps=1e-6, weight_decay=0.2)
-        unchanged = unchanged and all(torch.equal(a, b) for a, b in zip(copies, (w, g, m, v)))
+        weights.append(w_new.clone())
+        # the same call once more: a step that changed its inputs gives itself away
+        again.append(adamw_step(w, g, m, v, t, lr=0.05, betas=(0.8, 0.95), eps=1e-6, weight_decay=0.2)[0].clone())
         w, m, v = w_new, m_new, v_new
-        weights.append(w)
-    return {"weights": weights, "inputs unchanged": unchanged}
+    return {"weights": weights, "weights, the same call again": again}
 
 
 check_exercise("15.3", check_adamw_step, points=2, answer=adamw_step_answer)

@@ -1041,6 +1041,8 @@ def check_fold(answer):
             f"{name}: weight should have the shape of the {'conv' if is_conv else 'linear'} weight {tuple(layer.weight.shape)}"
         assert isinstance(bias, torch.Tensor) and tuple(bias.shape) == (out_features,), \
             f"{name}: bias should be a tensor of shape ({out_features},), also when the layer had no bias"
+        assert weight.is_floating_point() and bias.is_floating_point(), f"{name}: weight and bias should be float tensors"
+        assert torch.isfinite(weight).all() and torch.isfinite(bias).all(), f"{name}: weight and bias should be finite"
         weight, bias = weight.double(), bias.double()
         with torch.no_grad():
             if is_conv:
@@ -1050,7 +1052,7 @@ def check_fold(answer):
                 x = torch.randn(5, 6, generator=g, dtype=torch.float64)
                 want, got_out = second(first(x)), F.linear(x, weight, bias)
         difference = (got_out - want).abs().max().item()
-        if difference > 1e-8:
+        if not difference <= 1e-8:  # written so that NaN fails too
             hint = ("scale the weight's rows (output channels) by γ/√(running_var + eps), and fold the conv's own bias in too"
                     if is_conv else "here the BatchNorm acts on the INPUT features: scale the weight's columns, and "
                     "push the shift β − μ·γ/√(var + eps) through the weight into the bias")
