@@ -46,9 +46,10 @@ What it does not stop.
 
 - A student can always hand in the right data computed any way they like (copied from a
   friend, or written out by hand): the checks see answers, not how they were found. Checks of
-  *how* something was computed (lesson 07's "no pooling function") run in the student's
-  interpreter and are advice, not proof. The answer expressions of hidden checks are sent into
-  the kernel, so a submission can see what they ask for (not how it is judged).
+  *how* something was computed (17.4's "load with ``weights_only=True``") run in the
+  student's interpreter with ``advise_exercise`` and are advice, not proof: they score nothing.
+  The answer expressions of hidden checks are sent into the kernel, so a submission can see what
+  they ask for (not how it is judged).
 - The sandbox shares the machine's kernel: a kernel exploit escapes it. Its limits are per
   process (address space, file size) and per wall clock; many processes together can still use
   a lot of memory, CPU or disk (the private ``/tmp`` is a folder on the host's disk) until the

@@ -844,8 +844,9 @@ print("recorded metrics for 14_hooks_cam")
 # order the calls happen, where `name` is the module's name in `model.named_modules()` and
 # `shape` is `tuple(output.shape)`. A module called twice appears twice. Containers (the model
 # itself, an `nn.Sequential`) do not appear. When the function returns, no hook may be left on
-# any module. The check runs it on a network whose modules are defined in a different order
-# than they are called, with a module used twice.
+# any module (advice 14.4 counts them, for no points: a count the kernel reports is a number
+# anybody could type). The check runs it on a network whose modules are defined in a different
+# order than they are called, with a module used twice.
 
 # %%
 ### BEGIN SOLUTION
@@ -872,8 +873,7 @@ def check_record_shapes(answer):
         "3x1x5x5": [("features.0", (3, 3, 5, 5)), ("features.1", (3, 3, 2, 2)), ("act", (3, 3, 2, 2)),
                     ("mix", (3, 3, 2, 2)), ("act", (3, 3, 2, 2)), ("head", (3, 5))],
     }
-    assert answer["hooks left"] == 0, (f"{answer['hooks left']} hooks are still registered after record_shapes "
-                                       "returned: keep the handles and call handle.remove() on each")
+    assert isinstance(answer, dict) and set(answer) == set(expected), f"expected the results for {sorted(expected)}"
     for key, want in expected.items():
         got = answer[key]
         assert isinstance(got, list), f"record_shapes should return a list, got {type(got).__name__}"
@@ -907,10 +907,8 @@ def record_shapes_answer():
             return self.head(x.flatten(1))
 
     probe = Probe()
-    result = {"2x1x4x4": record_shapes(probe, torch.zeros(2, 1, 4, 4)),
-              "3x1x5x5": record_shapes(probe, torch.zeros(3, 1, 5, 5))}
-    result["hooks left"] = sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in probe.modules())
-    return result
+    return {"2x1x4x4": record_shapes(probe, torch.zeros(2, 1, 4, 4)),
+            "3x1x5x5": record_shapes(probe, torch.zeros(3, 1, 5, 5))}
 
 
 check_exercise("14.1", check_record_shapes, points=2, answer=record_shapes_answer)
@@ -926,7 +924,7 @@ check_exercise("14.1", check_record_shapes, points=2, answer=record_shapes_answe
 # respect to the batch of activations holds each image's own gradient. Which score of each image
 # goes into the sum? Remove your hooks before returning. The check compares your maps with a
 # per-image Grad-CAM of its own, on a small network, at a layer in the middle and at the last
-# one.
+# one; advice 14.4 counts your backward passes and the hooks left (no points).
 
 # %%
 ### BEGIN SOLUTION
@@ -986,11 +984,6 @@ def check_grad_cam_batch(answer):
             raise AssertionError(f"at the {key} layer your maps differ from Grad-CAM (largest difference "
                                  f"{(got.float() - want).abs().max().item():.3g}){hint}. Is the sum made of "
                                  "scores[n, classes[n]] only, and is α the gradient averaged over positions?")
-    for key in ("middle", "last"):
-        passes = answer["backward passes"][key]
-        assert passes == 1, (f"at the {key} layer the gradient went back through the model's output {passes} "
-                             "times in one call: use one backward pass on the sum of the chosen scores")
-    assert answer["hooks left"] == 0, f"{answer['hooks left']} hooks left on the network: remove them before returning"
 
 
 def grad_cam_batch_answer():
@@ -999,21 +992,7 @@ def grad_cam_batch_answer():
                         nn.ReLU(), nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
                         nn.Flatten(), nn.Linear(16, 5)).eval()
     images = torch.randn(4, 3, 8, 8, generator=torch.Generator().manual_seed(2))
-    passes = []
-
-    def count_backward_passes(module, args, output):  # returns None: the output stays as it is
-        output.register_hook(lambda grad: passes.append(1))
-
-    counter = net[-1].register_forward_hook(count_backward_passes)
-    result = {"backward passes": {}}
-    for key, layer in (("middle", net[3]), ("last", net[5])):
-        passes.clear()
-        result[key] = grad_cam_batch(net, layer, images, [0, 3, 3, 1])
-        result["backward passes"][key] = len(passes)
-    counter.remove()
-    result["hooks left"] = sum(len(m._forward_hooks) + len(m._forward_pre_hooks) + len(m._backward_hooks)
-                               for m in net.modules())
-    return result
+    return {key: grad_cam_batch(net, layer, images, [0, 3, 3, 1]) for key, layer in (("middle", net[3]), ("last", net[5]))}
 
 
 check_exercise("14.2", check_grad_cam_batch, points=3, answer=grad_cam_batch_answer)
@@ -1086,6 +1065,46 @@ def clamp_gradient_answer():
 
 
 check_exercise("14.3", check_clamp_gradient, points=1, answer=clamp_gradient_answer)
+
+# %% [markdown]
+# **14.4 · Advice, no points: one backward pass, and no hooks left behind.** How many times your
+# code ran backward, and which hooks it left on a model, cannot reach the grader as data (only as
+# counts anybody could type). This cell runs in your own notebook: it calls `record_shapes` and
+# `grad_cam_batch` on fresh networks, counts the backward passes through the model's output and
+# the hooks left on every module, and tells you what it found.
+
+# %%
+from tools import advise_exercise
+
+
+def advise_hooks(answer):
+    for name, (hooks_left, backward_passes) in answer.items():
+        assert hooks_left == 0, f"{name} left {hooks_left} hooks on the model: keep the handles and remove each"
+        assert backward_passes in (None, 1), (
+            f"{name} ran {backward_passes} backward passes: use one, on the sum of the chosen scores")
+
+
+def hooks_answer():
+    def hooks_on(net):
+        return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) + len(m._backward_hooks) for m in net.modules())
+
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                        nn.Linear(4, 3)).eval()
+    record_shapes(net, torch.zeros(1, 3, 4, 4))
+    found = {"record_shapes": (hooks_on(net), None)}
+    passes = []
+
+    def count_backward_passes(module, args, output):  # returns None: a hook's return value replaces the output
+        output.register_hook(lambda grad: passes.append(1))
+
+    counter = net[-1].register_forward_hook(count_backward_passes)
+    grad_cam_batch(net, net[1], torch.zeros(2, 3, 4, 4), [0, 2])
+    counter.remove()
+    found["grad_cam_batch"] = (hooks_on(net), len(passes))
+    return found
+
+
+advise_exercise("14.4", advise_hooks, answer=hooks_answer)
 
 # %% [markdown]
 # ## Summary

@@ -762,7 +762,8 @@ check_exercise("15.1", check_l1_prox, points=1, answer=l1_prox_answer)
 # %% [markdown]
 # **15.2 · Dropout by hand.** Write the module `HandDropout(p, generator)`:
 #
-# - `__init__` raises `ValueError` unless `0 ≤ p ≤ 1`;
+# - `__init__` raises `ValueError` unless `0 ≤ p ≤ 1` (advice 15.4 tries it, for no points:
+#   whether code raised cannot reach the grader as data, only a `True` anybody could type);
 # - in training mode, `forward(x)` draws `u = torch.rand(x.shape, generator=self.generator)`
 #   (on the CPU: move it to `x.device`), keeps the elements where `u >= p`, and returns the
 #   survivors scaled by `1/(1 − p)` and zeros elsewhere; with `p = 1` it returns all zeros (no
@@ -824,7 +825,6 @@ def check_hand_dropout(answer):
     g_want = (torch.rand(x.shape, generator=torch.Generator().manual_seed(9)) >= 0.25) / 0.75
     assert torch.allclose(answer["gradient"].float(), g_want.float(), rtol=1e-5), \
         "the gradient of sum(out) with respect to x should be keep / (1 − p): does autograd see the operations?"
-    assert answer["rejects p = 1.5"] and answer["rejects p = -0.1"], "p outside [0, 1] must raise ValueError"
 
 
 def hand_dropout_answer():
@@ -841,12 +841,6 @@ def hand_dropout_answer():
     x_grad = x.clone().requires_grad_(True)
     HandDropout(0.25, torch.Generator().manual_seed(9)).train()(x_grad).sum().backward()
     result["gradient"] = x_grad.grad if x_grad.grad is not None else torch.zeros_like(x)
-    for p in (1.5, -0.1):
-        try:
-            HandDropout(p, torch.Generator())
-            result[f"rejects p = {p}"] = False
-        except ValueError:
-            result[f"rejects p = {p}"] = True
     return result
 
 
@@ -941,6 +935,28 @@ def adamw_step_answer():
 
 
 check_exercise("15.3", check_adamw_step, points=2, answer=adamw_step_answer)
+
+# %% [markdown]
+# **15.4 · Advice, no points: does `HandDropout` refuse a probability outside [0, 1]?** This cell
+# runs in your own notebook and tells you whether `HandDropout(1.5, ...)` and `HandDropout(-0.1, ...)`
+# raise `ValueError`.
+
+# %%
+from tools import advise_exercise
+
+
+def advise_rejects_p(answer):
+    import torch
+
+    for p in (1.5, -0.1):
+        try:
+            answer(p, torch.Generator())
+        except ValueError:
+            continue
+        raise AssertionError(f"HandDropout({p}, generator) raised nothing: check 0 <= p <= 1 in __init__")
+
+
+advise_exercise("15.4", advise_rejects_p, answer=lambda: HandDropout)
 
 # %% [markdown]
 # ## Summary
