@@ -324,5 +324,10 @@ def test_digit_test_setup_rebuilds_lesson_09s_model_and_test_split():
         expected = setup.model(setup.normalize(setup.images[setup.test]))
     assert torch.equal(setup.scores, expected)
     assert setup.accuracy == (expected.argmax(dim=1) == setup.truth).float().mean().item()
-    with pytest.raises(RuntimeError, match="state_dict"):
+    with pytest.raises(AssertionError, match=r"expected best_model\.state_dict"):
         digit_test_setup({"conv1.weight": torch.zeros(6, 3, 5, 5)})
+    with pytest.raises(AssertionError, match=r"conv1\.weight should be a tensor of shape \(6, 1, 5, 5\)"):
+        digit_test_setup({**weights, "conv1.weight": torch.zeros(6, 3, 5, 5)})
+    # load_state_dict would quietly turn integers into float weights
+    with pytest.raises(AssertionError, match=r"fc3\.bias should be torch\.float32, got torch\.int64"):
+        digit_test_setup({**weights, "fc3.bias": weights["fc3.bias"].long()})
