@@ -9,9 +9,10 @@ passes it) and within :data:`CHECK_MEMORY_GIB` of address space beyond what the 
 take (an allocation past it fails inside the check). Either way the answer's verdict is a
 failure, and the next answer gets a fresh child.
 
-The child serves requests on stdin: a JSON line ``{"lesson", "hidden_dir", "index", "size"}``
-(the reference lesson's ``.py`` path, the hidden checks' folder or ``null``, the item's index)
-followed by ``size`` bytes of the answer file; it replies with one JSON line, the result of
+The child serves requests on stdin: a JSON line ``{"kind", "source", "name", "position", "size"}``
+(a reference check cell's source or a hidden-check file's path, which it reads with
+:mod:`course.check_loading` once, and the check's position there) followed by ``size`` bytes of
+the answer file; it replies with one JSON line, the result of
 :func:`tools.grading.evaluate_check`. Whatever a check prints goes nowhere.
 """
 
@@ -54,8 +55,7 @@ class CheckRunner:
         """The result of item ``index`` of ``plan`` (see :meth:`GradingPlan.items`) on answer file
         ``data``; a check that passes a limit is a failed verdict saying which."""
         key, _, points, _ = plan.items()[index]
-        hidden_dir = str(plan.hidden_dir) if plan.hidden_dir is not None else None
-        header = {"lesson": str(plan.lesson.py), "hidden_dir": hidden_dir, "index": index, "size": len(data)}
+        header = {**_source_of(plan, index), "size": len(data)}
         child = self._started()
         try:
             child.stdin.write(json.dumps(header).encode() + b"\n" + data)
@@ -122,34 +122,45 @@ def _read_line(stream: BinaryIO, seconds: float) -> bytes:
             return b"".join(chunks)
 
 
+def _source_of(plan: GradingPlan, index: int) -> dict:
+    """Where item ``index`` of ``plan`` comes from, for the child to rebuild it: a reference check
+    cell's source or the hidden-check file, and the item's position among the checks it defines."""
+    if index < len(plan.checks):
+        cell = plan.checks[index].cell_source
+        position = sum(c.cell_source == cell for c in plan.checks[:index])
+        return {"kind": "cell", "source": cell, "name": plan.lesson.name, "position": position}
+    hidden_file = str(Path(plan.hidden_dir, f"{plan.lesson.number}.py"))
+    return {"kind": "hidden", "source": hidden_file, "name": plan.lesson.name, "position": index - len(plan.checks)}
+
+
 def serve(requests: BinaryIO, replies: BinaryIO, memory_gib: float) -> None:
     """The child's loop: read each request, run its check, reply (see the module)."""
     import torch
 
-    from course.grader import grading_plans
-    from course.notebooks import Lesson
+    from course.check_loading import checks_in_cell, hidden_checks_in_file
     from tools.grading import evaluate_check, load_answer
 
     torch.set_num_threads(1)
     _limit_address_space(memory_gib)
-    plans: dict[tuple[str, str | None], GradingPlan] = {}
+    loaded: dict[tuple[str, str], list[tuple[str, object, int]]] = {}
     replies.write(READY)
     replies.flush()
     while header := requests.readline():
         request = json.loads(header)
         data = requests.read(request["size"])
-        plan_key = (request["lesson"], request["hidden_dir"])
-        if plan_key not in plans:
-            lesson = Lesson(Path(request["lesson"]))
-            hidden_dir = Path(request["hidden_dir"]) if request["hidden_dir"] is not None else None
-            plans[plan_key] = grading_plans([lesson], hidden_dir)[lesson.number]
-        key, check, points, _ = plans[plan_key].items()[request["index"]]
+        origin = (request["kind"], request["source"])
+        if origin not in loaded:
+            loaded[origin] = (
+                checks_in_cell(request["source"], request["name"])
+                if request["kind"] == "cell"
+                else [(h.exercise, h.check, h.points) for h in hidden_checks_in_file(Path(request["source"]))]
+            )
+        exercise, check, points = loaded[origin][request["position"]]
         try:
             payload = load_answer(data)
         except ValueError as error:
             payload = {"error": f"malformed answer: {error}"}
-        result = evaluate_check(key.split(" ")[0], check, payload, points)
-        replies.write(json.dumps(result).encode() + b"\n")
+        replies.write(json.dumps(evaluate_check(exercise, check, payload, points)).encode() + b"\n")
         replies.flush()
 
 

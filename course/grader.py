@@ -84,6 +84,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from course.check_loading import checks_in_cell, hidden_checks_in_file
 from course.check_runner import CheckRunner
 from course.notebooks import KERNEL_SETTINGS, Lesson, all_lessons, read_notebook
 from course.sandbox import DEFAULT_MEMORY_LIMIT_GIB, python_folders, sandbox_command
@@ -93,8 +94,6 @@ from tools.grading import (
     MAX_ANSWER_BYTES,
     HiddenCheck,
     answer_file_name,
-    check_exercise,
-    collecting_checks,
     validate_exercise,
 )
 from tools.progress import tqdm
@@ -141,14 +140,13 @@ def reference_checks(notebook: nbformat.NotebookNode, name: str = "lesson") -> l
     fresh namespace while :func:`tools.grading.collecting_checks` is active (no answer runs)."""
     found: list[ReferenceCheck] = []
     for cell in check_cells(notebook):
-        with collecting_checks() as collected:
-            try:
-                exec(compile(cell.source, f"<{name} check cell>", "exec"), {"check_exercise": check_exercise})  # noqa: S102
-            except Exception as error:  # noqa: BLE001 - reported as a setup error
-                raise GradingSetupError(
-                    f"{name}: a check cell fails on its own ({type(error).__name__}: {error}); "
-                    "check cells may only define functions and call check_exercise"
-                ) from None
+        try:
+            collected = checks_in_cell(cell.source, name)
+        except Exception as error:  # noqa: BLE001 - reported as a setup error
+            raise GradingSetupError(
+                f"{name}: a check cell fails on its own ({type(error).__name__}: {error}); "
+                "check cells may only define functions and call check_exercise"
+            ) from None
         ids = [m["id"] for m in CHECK_CALL.finditer(cell.source)]
         if [exercise for exercise, _, _ in collected] != ids:
             raise GradingSetupError(
@@ -228,14 +226,12 @@ class GradingPlan:
 
 def load_hidden_checks(path: Path, lesson: Lesson) -> list[HiddenCheck]:
     """The ``HIDDEN_CHECKS`` list of the instructor's file ``path`` for ``lesson``, validated."""
-    source = path.read_text(encoding="utf-8")
-    namespace: dict = {"__name__": "hidden_checks"}
-    code = compile(source, str(path), "exec")
     try:
-        exec(code, namespace)  # noqa: S102 - the instructor's own file
+        hidden = hidden_checks_in_file(path)
+    except SyntaxError:
+        raise
     except Exception as error:  # noqa: BLE001 - any failure of the file is a setup error
         raise GradingSetupError(f"{path}: running it raised {type(error).__name__}: {error}") from None
-    hidden = namespace.get("HIDDEN_CHECKS")
     if not isinstance(hidden, list) or not all(isinstance(h, HiddenCheck) for h in hidden):
         raise GradingSetupError(
             f"{path}: define HIDDEN_CHECKS = [HiddenCheck(...), ...] (from tools.grading import HiddenCheck)"

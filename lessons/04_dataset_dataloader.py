@@ -845,9 +845,9 @@ def check_even_digits(answer):
     import torch
     from PIL import Image
 
-    from tools.datasets import ensure_dataset
+    from tools.datasets import data_dir
 
-    root = ensure_dataset("digits")
+    root = data_dir() / "digits"  # built and verified when the lesson (or the grader) started
     files = [path for digit in (0, 2, 4, 6, 8) for path in sorted((root / str(digit)).glob("*.png"))]
 
     def pixels(index):  # the file at this index of the sorted listing, as ToTensor gives it
