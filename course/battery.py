@@ -36,6 +36,7 @@ import torch
 from tools.grading import dump_answer, evaluate_check, load_answer
 
 Path = tuple[object, ...]  # keys and indices leading from the answer to one of its parts
+MODEL_WEIGHTS_SUFFIX = " weights"  # an answer's key for a model's state_dict ends so
 CONSTANTS: list[tuple[str, object]] = [
     ("None", None),
     ("0", 0),
@@ -54,7 +55,7 @@ def wrong_answers(reference: object) -> Iterator[tuple[str, object]]:
     yield "the facts alone (every number changed, booleans and strings kept)", _map_numbers(reference, _shifted)
     yield "every number set to zero", _map_numbers(reference, _zeroed)
     for path, part in _parts(reference):
-        in_weights = any(step.endswith(" weights") for step in path[:-1] if isinstance(step, str))
+        in_weights = any(str(step).endswith(MODEL_WEIGHTS_SUFFIX) for step in path[:-1])
         for change, variant in _variants(part):
             if in_weights and change == "shifted":
                 continue
@@ -126,7 +127,7 @@ def _parts(value: object, path: Path = ()) -> Iterator[tuple[Path, object]]:
 
 def is_model_weights(path: Path, value: object) -> bool:
     """Whether ``value``, found at ``path``, is a model's ``state_dict`` (see the module)."""
-    return isinstance(value, dict) and bool(path) and str(path[-1]).endswith(" weights")
+    return isinstance(value, dict) and bool(path) and str(path[-1]).endswith(MODEL_WEIGHTS_SUFFIX)
 
 
 def _variants(part: object) -> list[tuple[str, object]]:

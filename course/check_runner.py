@@ -41,7 +41,7 @@ READY = b"ready\n"
 class CheckRunner:
     """One child process that runs checks under limits; restarted after a check it had to stop.
 
-    Not thread-safe: give each grading thread its own (they are cheap to keep, about 1 s to start).
+    Not thread-safe: give each grading thread its own (they are cheap to keep, about 2 s to start).
     """
 
     def __init__(self, seconds: float | None = None, memory_gib: float | None = None) -> None:
@@ -129,8 +129,8 @@ def _source_of(plan: GradingPlan, index: int) -> dict:
         cell = plan.checks[index].cell_source
         position = sum(c.cell_source == cell for c in plan.checks[:index])
         return {"kind": "cell", "source": cell, "name": plan.lesson.name, "position": position}
-    hidden_file = str(Path(plan.hidden_dir, f"{plan.lesson.number}.py"))
-    return {"kind": "hidden", "source": hidden_file, "name": plan.lesson.name, "position": index - len(plan.checks)}
+    position = index - len(plan.checks)
+    return {"kind": "hidden", "source": str(plan.hidden_file), "name": plan.lesson.name, "position": position}
 
 
 def serve(requests: BinaryIO, replies: BinaryIO, memory_gib: float) -> None:

@@ -13,9 +13,9 @@ inside the student's interpreter, and nothing the kernel prints is trusted.
 Threat model: what holds.
 
 - Scores come only from the reference lesson's checks and the instructor's hidden checks, run
-  in a child of the grader's process, which never runs student code. Whatever the submission does to its
-  own interpreter (``check_exercise``, ``tools``, ``builtins``, ``torch`` or import hooks
-  replaced; files written where the kernel expects answers), what reaches the grader is data,
+  in a child of the grader's process, which never runs student code. Whatever the submission
+  does to its own interpreter (``check_exercise``, ``tools``, ``builtins``, ``torch`` or import
+  hooks replaced; files written where the kernel expects answers), what reaches the grader is data,
   and data can only be right or wrong: objects that lie about comparisons (subclasses of
   ``float`` or ``Tensor``, anything with its own class) do not survive the exact-type reading,
   and data that would unfold into far more than its file (compressed archive entries, expanded
@@ -215,7 +215,7 @@ class GradingPlan:
     lesson: Lesson
     checks: list[ReferenceCheck]
     hidden: list[HiddenCheck]
-    hidden_dir: Path | None = None
+    hidden_file: Path | None = None  # the instructor's file the hidden checks were read from
 
     def items(self) -> list[tuple[str, object, int, int | None]]:
         """``(key, check, points, hidden index or None)`` of every exercise and hidden check, in the
@@ -259,7 +259,7 @@ def grading_plans(lessons: list[Lesson], hidden_dir: Path | None) -> dict[str, G
             raise GradingSetupError(f"{lesson.name} has no exercises to grade")
         hidden_file = Path(hidden_dir) / f"{lesson.number}.py" if hidden_dir is not None else None
         hidden = load_hidden_checks(hidden_file, lesson) if hidden_file and hidden_file.exists() else []
-        plans[lesson.number] = GradingPlan(lesson, checks, hidden, hidden_dir)
+        plans[lesson.number] = GradingPlan(lesson, checks, hidden, hidden_file if hidden else None)
     return plans
 
 
