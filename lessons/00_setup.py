@@ -210,10 +210,11 @@ def check_seed_search(answer):
     assert isinstance(found_seed, int) and not isinstance(found_seed, bool), (
         f"found_seed should be a Python int, got {type(found_seed).__name__}")
     assert 0 <= found_seed < 1000, f"the seed is a whole number from 0 to 999, got {found_seed}"
-    generator = torch.Generator().manual_seed(found_seed)
-    assert torch.equal(torch.randint(0, 1000, (4,), generator=generator), mystery), (
+    # eight numbers in one draw: the same stream as two draws of four
+    first_eight = torch.randint(0, 1000, (8,), generator=torch.Generator().manual_seed(found_seed))
+    assert torch.equal(first_eight[:4], mystery), (
         f"seed {found_seed} does not reproduce mystery: try every seed from 0 to 999")
-    expected_next = torch.randint(0, 1000, (4,), generator=generator)
+    expected_next = first_eight[4:]
     assert isinstance(next_four, torch.Tensor), f"next_four should be a tensor, got {type(next_four).__name__}"
     assert not torch.equal(next_four, mystery), "next_four repeats mystery: draw a second time from the same generator"
     assert torch.equal(next_four, expected_next), (

@@ -837,11 +837,11 @@ def check_confident_classes(answer):
         assert got.dtype == torch.long, f"{name}: dtype should be torch.long, got {got.dtype}"
         assert tuple(got.shape) == (len(logits),), \
             f"{name}: shape should be ({len(logits)},), one class per point; got {tuple(got.shape)}"
-        threshold = math.log(confidence / (1 - confidence))  # P > c  <=>  logit > log(c / (1 - c))
         for k, (z, g) in enumerate(zip(logits, got.tolist())):
-            if abs(abs(z) - threshold) < 1e-3:
+            p = 1 / (1 + math.exp(-z))  # the exercise's rule, applied to the probability itself
+            if min(abs(p - confidence), abs(p - (1 - confidence))) < 1e-4:
                 continue  # too close to a threshold to judge: float rounding decides
-            want = 1 if z > threshold else 0 if z < -threshold else -1
+            want = 1 if p > confidence else 0 if p < 1 - confidence else -1
             hint = ""
             if want == -1 and g != -1:
                 hint = (f": that is neither above {confidence} nor below {1 - confidence:.2g}, so unsure;"

@@ -903,7 +903,8 @@ check_exercise("04.2", check_even_digits, points=2, answer=even_digits_answer)
 # `generator`, so that each class makes up about its share of the draws. (With equal shares it
 # is the balanced sampler of section 5. Think about what the *total* weight of a class must be.)
 # The check reads your sampler's `weights` and the indices it draws: each class's weights must add
-# up to its share of the total, and the draws must be the ones those weights give with `generator`.
+# up to its share of the total, shared equally by its items, and the draws must be the ones those
+# weights give with `generator`.
 # That the object is a `WeightedRandomSampler` is advice (04.4, no points), like 04.2's `Dataset`.
 
 # %%
@@ -937,6 +938,10 @@ def check_sampler_with_shares(answer):
         assert all(abs(got[c] - shares[c]) <= 1e-6 for c in shares), (
             f"asked for shares {shares}, but the classes hold these parts of the total weight: "
             f"{ {c: round(v, 4) for c, v in got.items()} }")
+        for c in shares:  # every item of a class as likely as any other, or one image is drawn over and over
+            in_class = weights[labels == c]
+            assert float((in_class - in_class.mean()).abs().max()) <= 1e-12 * float(in_class.mean()), (
+                f"the items of class {c} should share its weight equally")
         expected = torch.multinomial(weights, len(targets), True, generator=torch.Generator().manual_seed(0)).tolist()
         assert isinstance(drawn, list) and len(drawn) == len(targets), (
             f"draw len(targets) = {len(targets)} indices, got {len(drawn) if isinstance(drawn, list) else drawn!r}")

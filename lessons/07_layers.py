@@ -724,13 +724,14 @@ def check_resnet_sides(answer):
     resnet_sides = answer
     stem = [nn.Conv2d(3, 64, 7, stride=2, padding=3), nn.MaxPool2d(3, stride=2, padding=1),
             nn.Conv2d(64, 64, 3, padding=1), nn.Conv2d(64, 128, 3, stride=2, padding=1)]
-    assert isinstance(resnet_sides, (list, tuple, torch.Tensor)), f"resnet_sides should be a list of four ints, got {resnet_sides!r}"
+    assert isinstance(resnet_sides, (list, tuple)) and all(type(side) is int for side in resnet_sides), (
+        f"resnet_sides should be a list of four Python ints, got {resnet_sides!r}")
     assert len(resnet_sides) == 4, f"expected 4 side lengths, got {len(resnet_sides)}"
     activation = torch.zeros(1, 3, 224, 224)
     with torch.no_grad():
         for number, (layer, side) in enumerate(zip(stem, resnet_sides), start=1):
             activation = layer(activation)
-            assert int(side) == activation.shape[-1], (
+            assert side == activation.shape[-1], (
                 f"after layer {number} the side is {activation.shape[-1]}, not {side}")
 
 

@@ -740,7 +740,8 @@ nn.GroupNorm(4, 6)
 # - `mean` and `var`, each of shape `(N, num_groups)`: the statistics of every sample's groups
 #   (`var` the biased variance that `y` was normalized with).
 #
-# Raise `ValueError` when `num_groups` does not divide `C`. Do not call `F.group_norm` or
+# Raise `ValueError` when `num_groups` does not divide `C` (advice 16.4 tries it, for no points:
+# whether code raised cannot reach the grader as data). Do not call `F.group_norm` or
 # `nn.GroupNorm`: the check compares with them itself, over several group counts.
 
 # %%
@@ -832,8 +833,6 @@ def check_group_norm(answer):
             else:
                 hint = f"largest difference from GroupNorm's output {(y - want_y).abs().max().item():.3g}"
             raise AssertionError(f"{name}: {hint}")
-    raised = answer["4 groups of 6 channels"]
-    assert raised == "ValueError", f"num_groups = 4 with 6 channels must raise ValueError, got {raised}"
 
 
 def group_norm_answer():
@@ -850,14 +849,7 @@ def group_norm_answer():
     outputs.append(group_norm(x5, 4, w8, b8, eps=0.1))
     tiny = torch.randn(3, 4, 2, 2, generator=g, dtype=torch.float64) * 1e-3
     outputs.append(group_norm(tiny, 2))
-    try:
-        group_norm(x4, 4)
-        raised = "no error"
-    except ValueError:
-        raised = "ValueError"
-    except Exception as error:  # noqa: BLE001 - any other failure is reported by the check
-        raised = f"{type(error).__name__}: {error}"
-    return {"outputs": outputs, "4 groups of 6 channels": raised}
+    return {"outputs": outputs}
 
 
 check_exercise("16.1", check_group_norm, points=2, answer=group_norm_answer)
@@ -1081,6 +1073,31 @@ def fold_answer():
 
 
 check_exercise("16.3", check_fold, points=2, answer=fold_answer)
+
+# %% [markdown]
+# **16.4 · Advice, no points: does `group_norm` refuse groups that do not divide the channels?**
+# This cell runs in your own notebook and tells you whether `group_norm` raises `ValueError` for
+# 4 groups of 6 channels.
+
+# %%
+from tools import advise_exercise
+
+
+def advise_refuses_groups(raised):
+    assert raised == "ValueError", f"group_norm(x, 4) with 6 channels should raise ValueError, got {raised}"
+
+
+def refuses_groups_answer():
+    try:
+        group_norm(torch.zeros(2, 6, 3, 3), 4)
+    except ValueError:
+        return "ValueError"
+    except Exception as error:  # noqa: BLE001 - shown as advice
+        return f"{type(error).__name__}: {error}"
+    return "no error"
+
+
+advise_exercise("16.4", advise_refuses_groups, answer=refuses_groups_answer)
 
 # %% [markdown]
 # ## Summary
